@@ -1,0 +1,34 @@
+"""osint-extract: people, armed groups, state units, weapons, calibres and places, and who
+controls what, from security-analysis texts."""
+from __future__ import annotations
+
+from .documents import GoldFormatError, read_jsonl, write_jsonl
+from .evaluation import evaluate
+from .extraction import extract, extract_many, get_pipeline
+from .pipeline import ModelNotFound, load
+from .results import Entity, Mention, Relation, Result
+from .scoring import PRF, Scores, score_documents
+from .tables import entities_table, mentions_table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "load",
+    "extract",
+    "extract_many",
+    "get_pipeline",
+    "evaluate",
+    "score_documents",
+    "read_jsonl",
+    "write_jsonl",
+    "mentions_table",
+    "entities_table",
+    "Result",
+    "Entity",
+    "Mention",
+    "Relation",
+    "Scores",
+    "PRF",
+    "GoldFormatError",
+    "ModelNotFound",
+]

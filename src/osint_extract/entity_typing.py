@@ -1,0 +1,169 @@
+"""Typing what the statistical NER finds into the schema's labels.
+
+A general English NER knows ORG, not armed groups or state units. Head words inside a
+name ("Sinaloa Cartel", "41st Armored Brigade") and nouns around it ("the mega-gang X",
+"X prison") decide the label, so groups on no list are still typed right.
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .resources import read_yaml
+from .spans import add_entities, set_source
+
+CONNECTORS = frozenset({"de", "del", "la", "las", "los", "el", "da", "do", "dos", "das", "of", "y", "e", "al", "-"})
+
+
+@Language.factory("osint_entity_typer", default_config={"lexicon": "lexicons/entity_types.yml"})
+def make_entity_typer(nlp: Language, name: str, lexicon: str) -> "EntityTyper":
+    return EntityTyper(name, lexicon)
+
+
+class EntityTyper:
+    """Maps NER labels to the schema and re-types organisations from names and context."""
+
+    def __init__(self, name: str, lexicon: str):
+        self.name = name
+        data = read_yaml(lexicon)
+        self.ner_labels: dict[str, str] = data.get("ner_labels", {})
+        self.name_words: list[tuple[str, set[str]]] = [
+            (label, {w.lower() for w in words}) for label, words in data.get("name_words", {}).items()
+        ]
+        self.retype_anywhere = set(data.get("retype_anywhere", ["ORG"]))
+        self.retype_at_edges = set(data.get("retype_at_edges", []))
+        self.not_first = {w.lower() for w in data.get("not_entity_first_words", [])}
+        self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
+        self.connectors = {w.lower() for w in data.get("name_connectors", [])}
+        self.context: dict[str, str] = {}
+        for label, words in data.get("context_nouns", {}).items():
+            for word in words:
+                self.context.setdefault(word.lower(), label)
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents: list[Span] = []
+        for ent in self._join_names(doc):
+            if ent[0].lower_ in self.not_first or self._in_job_title(ent):
+                continue
+            ent = self._trim_generic_tail(ent)
+            label, source = self._type(ent)
+            if label is None:
+                continue
+            span = Span(doc, ent.start, ent.end, label=label, kb_id=ent.kb_id, span_id=ent.id)
+            if source != "ner":
+                set_source(span, source)
+            ents.append(span)
+        doc.ents = ents
+        add_entities(doc, self._unlisted_names(doc), "cue", overwrite=False)
+        return doc
+
+    def _join_names(self, doc: Doc) -> list[Span]:
+        """Mend names the NER cut in two: organisations across connectors ("... Económicas
+        y Sociales", "Observatory of" + "Prisons") and people whose first name it missed."""
+        ents = list(doc.ents)
+        out: list[Span] = []
+        i = 0
+        while i < len(ents):
+            ent = ents[i]
+            start, end = ent.start, ent.end
+            if ent.label_ == "ORG":
+                if doc[end - 1].lower_ in self.connectors:
+                    end -= 1
+                while end + 1 < len(doc) and doc[end].lower_ in self.connectors and doc[end + 1].is_title:
+                    stop = end + 1
+                    while stop < len(doc) and doc[stop].is_title and not doc[stop].is_sent_start:
+                        stop += 1
+                    end = stop
+                while i + 1 < len(ents) and ents[i + 1].start < end:
+                    i += 1
+                    end = max(end, ents[i].end)
+            elif ent.label_ == "PERSON":
+                while (
+                    start > 0
+                    and doc[start - 1].pos_ == "PROPN"
+                    and doc[start - 1].is_title
+                    and not doc[start - 1].is_sent_end
+                    and (not out or out[-1].end < start)
+                ):
+                    start -= 1
+            out.append(Span(doc, start, end, label=ent.label, kb_id=ent.kb_id, span_id=ent.id))
+            i += 1
+        return out
+
+    def _in_job_title(self, ent: Span) -> bool:
+        """Whether the name is the portfolio of a title: "Minister of Justice and Peace"."""
+        doc = ent.doc
+        i = ent.start - 1
+        while i > 0 and (doc[i].is_title or doc[i].text == "," or doc[i].lower_ == "and"):
+            i -= 1
+        return i > 0 and doc[i].lower_ == "of" and doc[i - 1].lower_ in self.portfolio_titles
+
+    def _trim_generic_tail(self, ent: Span) -> Span:
+        """"Tocorón prison" names the place "Tocorón": a trailing lower-case generic noun is
+        context, not name."""
+        last = ent[-1]
+        if len(ent) > 1 and last.is_lower and last.lower_ in self.context:
+            return ent.doc[ent.start : ent.end - 1]
+        return ent
+
+    def _name_word_label(self, ent: Span, anywhere: bool) -> str | None:
+        words = [t.lower_ for t in ent] if anywhere else {ent[0].lower_, ent[-1].lower_}
+        for label, vocab in self.name_words:
+            if any(w in vocab for w in words):
+                return label
+        return None
+
+    def _context_label(self, ent: Span) -> str | None:
+        doc = ent.doc
+        if ent.end < len(doc):
+            nxt = doc[ent.end]
+            if nxt.is_lower and nxt.lower_ in self.context:
+                return self.context[nxt.lower_]
+            if nxt.text == "," and ent.end + 2 < len(doc):
+                for tok in doc[ent.end + 2 : min(ent.end + 6, len(doc))]:
+                    if tok.lower_ in self.context and tok.is_lower:
+                        return self.context[tok.lower_]
+                    if tok.pos_ not in ("ADJ", "DET", "PUNCT", "NOUN", "PROPN") or tok.is_punct:
+                        break
+                    if tok.pos_ == "NOUN":
+                        break
+        prev = ent.start - 1
+        if prev >= 1 and doc[prev].lower_ == "of":
+            prev -= 1
+        if prev >= 0 and doc[prev].is_lower and doc[prev].lower_ in self.context:
+            return self.context[doc[prev].lower_]
+        return None
+
+    def _type(self, ent: Span) -> tuple[str | None, str]:
+        ner_label = ent.label_
+        label = self.ner_labels.get(ner_label)
+        if ner_label in self.retype_anywhere or ner_label in self.retype_at_edges:
+            by_name = self._name_word_label(ent, anywhere=ner_label in self.retype_anywhere)
+            if by_name is not None:
+                return by_name, "cue"
+        if ner_label == "NORP" or label is None:
+            return None, "ner"
+        by_context = self._context_label(ent)
+        if by_context is not None and by_context != label:
+            return by_context, "cue"
+        return label, "ner"
+
+    def _unlisted_names(self, doc: Doc) -> list[Span]:
+        """Names the NER missed, typed by the noun after them: "the Barrio 18 gang"."""
+        found = []
+        for tok in doc:
+            if not (tok.is_lower and tok.lower_ in self.context) or tok.i == 0:
+                continue
+            end = tok.i
+            start = end
+            while start > 0:
+                prev = doc[start - 1]
+                if prev.is_title or prev.is_upper or prev.like_num and start < end or prev.lower_ in CONNECTORS:
+                    start -= 1
+                else:
+                    break
+            while start < end and (doc[start].lower_ in CONNECTORS or doc[start].is_sent_start and doc[start].pos_ != "PROPN"):
+                start += 1
+            if start < end and any(t.pos_ == "PROPN" for t in doc[start:end]):
+                found.append(Span(doc, start, end, label=self.context[tok.lower_]))
+        return found

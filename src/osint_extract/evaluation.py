@@ -1,0 +1,61 @@
+"""Evaluation runs: the pipeline (or a stock spaCy pipeline, or a saved output) scored
+against gold documents."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .documents import read_jsonl
+from .extraction import extract_many, get_pipeline
+from .pipeline import load_base, read_config
+from .resources import read_yaml
+from .scoring import Scores, score_documents
+
+
+def read_gold(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """Gold documents from JSONL files, or from every *.jsonl in the given folders."""
+    docs: list[dict[str, Any]] = []
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        if not files:
+            raise FileNotFoundError(f"{path}: no .jsonl gold files")
+        for file in files:
+            docs.extend(read_jsonl(file))
+    return docs
+
+
+def stock_predictions(gold: list[dict], model: str | None = None, label_map: str = "labelmaps/spacy_ner.yml") -> list[dict]:
+    """What an unmodified spaCy pipeline finds, its labels mapped onto the schema."""
+    mapping = read_yaml(label_map)["entities"]
+    nlp = load_base(model, list(read_config()["osint"]["base_models"]))
+    preds = []
+    for doc, doc_id in nlp.pipe(((d["text"], d["id"]) for d in gold), as_tuples=True):
+        ents = [
+            {"id": f"m{i}", "start": e.start_char, "end": e.end_char, "label": mapping[e.label_]}
+            for i, e in enumerate((e for e in doc.ents if e.label_ in mapping), 1)
+        ]
+        preds.append({"id": doc_id, "text": doc.text, "entities": ents, "relations": []})
+    return preds
+
+
+def evaluate(
+    gold_paths: Iterable[str | Path],
+    *,
+    pred_path: str | Path | None = None,
+    model: str | None = None,
+    config: str | Path | None = None,
+    stock: bool = False,
+) -> Scores:
+    """Scores per the schema: the full pipeline by default, `stock` for the bare base
+    pipeline, or `pred_path` to score an existing documents.jsonl."""
+    gold = read_gold(gold_paths)
+    if pred_path is not None:
+        preds = read_jsonl(pred_path)
+    elif stock:
+        preds = stock_predictions(gold, model)
+    else:
+        nlp = get_pipeline(model, config)
+        preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
+    return score_documents(gold, preds)

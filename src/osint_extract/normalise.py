@@ -1,0 +1,67 @@
+"""Span normalisation: entity spans cut to what the schema annotates.
+
+The statistical NER includes determiners, titles, possessives and line breaks that the
+schema leaves out; strict scoring counts such spans as wrong, so they are cut here.
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .resources import read_yaml
+from .spans import set_source, source_of
+
+
+@Language.factory(
+    "osint_span_normaliser",
+    default_config={"lexicon": "lexicons/span_trim.yml"},
+)
+def make_span_normaliser(nlp: Language, name: str, lexicon: str) -> "SpanNormaliser":
+    return SpanNormaliser(name, lexicon)
+
+
+class SpanNormaliser:
+    """Cuts leading determiners, titles of people, trailing possessives and punctuation,
+    and keeps only the last line of a span that crosses a line break."""
+
+    def __init__(self, name: str, lexicon: str):
+        self.name = name
+        data = read_yaml(lexicon)
+        self.leading = {w.lower() for w in data.get("leading", [])}
+        self.titles = {w.lower() for w in data.get("titles", [])}
+        self.trailing = {w.lower() for w in data.get("trailing", [])}
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = []
+        for ent in doc.ents:
+            span = self.normalise(ent)
+            if span is None:
+                continue
+            if span is not ent:
+                set_source(span, source_of(ent))
+            ents.append(span)
+        doc.ents = ents
+        return doc
+
+    def normalise(self, ent: Span) -> Span | None:
+        doc = ent.doc
+        start, end = ent.start, ent.end
+        # keep the last line: NER spans can swallow a headline above the name
+        for i in range(end - 1, start - 1, -1):
+            if doc[i].is_space or ("\n" in doc[i].whitespace_ and i < end - 1):
+                start = i + 1
+                break
+        strip_titles = ent.label_ == "PERSON"
+        while start < end and (
+            doc[start].lower_ in self.leading
+            or (strip_titles and doc[start].lower_ in self.titles and end - start > 1)
+            or doc[start].is_punct
+        ):
+            start += 1
+        while end > start and (doc[end - 1].lower_ in self.trailing or doc[end - 1].is_punct):
+            end -= 1
+        if start >= end:
+            return None
+        if (start, end) == (ent.start, ent.end):
+            return ent
+        return Span(doc, start, end, label=ent.label, kb_id=ent.kb_id, span_id=ent.id)

@@ -1,0 +1,89 @@
+"""Writing entity spans into a Doc while remembering where each one came from.
+
+Components disagree; which one wins depends on the evidence behind each span, so every
+span written here is tagged with a source whose rank decides conflicts.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+# How much each kind of evidence is trusted when two spans overlap or a surface form gets
+# two labels. The statistical NER has no tag of its own: its spans have source "ner".
+SOURCE_RANK: dict[str, int] = {
+    "gazetteer": 5,
+    "arms": 5,
+    "shape": 4,
+    "alias": 3,
+    "cue": 3,
+    "surname": 2,
+    "propagated": 2,
+    "ner": 1,
+    "geo": 0,
+}
+
+if not Doc.has_extension("ent_sources"):
+    Doc.set_extension("ent_sources", default=None)
+
+
+def _sources(doc: Doc) -> dict[str, str]:
+    """The "start:end" -> source map of the doc (string keys survive serialisation
+    between processes), created on first use."""
+    if doc._.ent_sources is None:
+        doc._.ent_sources = {}
+    return doc._.ent_sources
+
+
+def source_of(span: Span) -> str:
+    """Which component put the span there; "ner" for the statistical model."""
+    return _sources(span.doc).get(f"{span.start_char}:{span.end_char}", "ner")
+
+
+def set_source(span: Span, source: str) -> None:
+    _sources(span.doc)[f"{span.start_char}:{span.end_char}"] = source
+
+
+def rank(span: Span) -> int:
+    return SOURCE_RANK.get(source_of(span), 1)
+
+
+def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: bool) -> None:
+    """Add spans as entities; with `overwrite` they replace overlapping entities of no
+    higher rank, otherwise they only fill gaps. Overlaps among new spans keep the longest."""
+    new = filter_spans(list(spans))
+    if not new:
+        return
+    new_rank = SOURCE_RANK[source]
+    kept = list(doc.ents)
+    owner = [-1] * len(doc)
+    for i, ent in enumerate(kept):
+        owner[ent.start : ent.end] = [i] * len(ent)
+    dropped: set[int] = set()
+    accepted: list[Span] = []
+    for span in new:
+        clashes = {o for o in owner[span.start : span.end] if o >= 0}
+        if not clashes or (overwrite and all(_beats(span, new_rank, kept[i]) for i in clashes)):
+            accepted.append(span)
+            dropped |= clashes
+    for span in accepted:
+        set_source(span, source)
+    doc.ents = sorted([e for i, e in enumerate(kept) if i not in dropped] + accepted, key=lambda s: s.start)
+
+
+def _beats(new: Span, new_rank: int, old: Span) -> bool:
+    """A rule span replaces an entity of no higher rank, or any entity it strictly
+    encloses: "Command of the National ... Armed Forces" beats the listed "Armed Forces"."""
+    if new_rank >= rank(old):
+        return True
+    encloses = new.start <= old.start and old.end <= new.end and len(new) > len(old)
+    return encloses and new_rank >= SOURCE_RANK["cue"]
+
+
+def set_label(span: Span, label: str, source: str | None = None) -> Span:
+    """A copy of `span` with a new label (and optionally a new source)."""
+    new = Span(span.doc, span.start, span.end, label=label, kb_id=span.kb_id, span_id=span.id)
+    if source is not None:
+        set_source(new, source)
+    return new
