@@ -44,7 +44,10 @@ class ArmsMatcher:
             alternatives.append(_alternation(des["families"]) + number)
         if des.get("models"):
             alternatives.append(_alternation(des["models"]))
-        self.designation = re.compile(f"{edge_l}{maker}(?:{'|'.join(alternatives)}){edge_r}") if alternatives else None
+        suffix = rf"(?:\s{_alternation(des['suffixes'])})?" if des.get("suffixes") else ""
+        self.designation = (
+            re.compile(f"{edge_l}{maker}(?:{'|'.join(alternatives)}){suffix}{edge_r}") if alternatives else None
+        )
         cls = data.get("classes", {})
         mods = _alternation(cls.get("modifiers", []))
         pieces = []
@@ -73,6 +76,8 @@ class ArmsMatcher:
                     before -= 1
                 if before in designation_ends and span.start_char - before <= 1:
                     continue  # "AK-103 rifles": the model is the mention
+                if span[-1].dep_ == "compound" and span[-1].head.i >= span.end:
+                    continue  # "drone capacities", "rifle range": a modifier, not a weapon
                 spans.append(span)
         add_entities(doc, spans, "arms", overwrite=True)
         return doc

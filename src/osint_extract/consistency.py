@@ -17,10 +17,24 @@ from .spans import SOURCE_RANK, add_entities, rank, set_label
 
 @Language.factory(
     "osint_consistency",
-    default_config={"parenthetical_aliases": True, "surnames": True, "propagate": True},
+    default_config={
+        "parenthetical_aliases": True,
+        "surnames": True,
+        "propagate": True,
+        "headlines": True,
+        "conjuncts": True,
+    },
 )
-def make_consistency(nlp: Language, name: str, parenthetical_aliases: bool, surnames: bool, propagate: bool) -> "Consistency":
-    return Consistency(name, parenthetical_aliases, surnames, propagate)
+def make_consistency(
+    nlp: Language,
+    name: str,
+    parenthetical_aliases: bool,
+    surnames: bool,
+    propagate: bool,
+    headlines: bool,
+    conjuncts: bool,
+) -> "Consistency":
+    return Consistency(name, parenthetical_aliases, surnames, propagate, headlines, conjuncts)
 
 
 class Consistency:
@@ -28,8 +42,18 @@ class Consistency:
     its strongest evidence; unlabelled repeats of labelled names and surname-only
     references to people become mentions."""
 
-    def __init__(self, name: str, parenthetical_aliases: bool, surnames: bool, propagate: bool):
+    def __init__(
+        self,
+        name: str,
+        parenthetical_aliases: bool,
+        surnames: bool,
+        propagate: bool,
+        headlines: bool = True,
+        conjuncts: bool = True,
+    ):
         self.name = name
+        self.headlines = headlines
+        self.conjuncts = conjuncts
         self.parenthetical_aliases = parenthetical_aliases
         self.surnames = surnames
         self.propagate = propagate
@@ -37,15 +61,21 @@ class Consistency:
     def __call__(self, doc: Doc) -> Doc:
         if not doc.ents:
             return doc
+        if self.headlines:
+            doc.ents = self._without_unsupported_headline_names(doc)
         if self.parenthetical_aliases:
             add_entities(doc, list(self._aliases(doc)), "alias", overwrite=True)
-        labels = self._vote(doc)
+        if self.conjuncts:
+            doc.ents = self._conjunct_labels(doc)
+        votes = self._vote(doc)
+        labels = {text: label for text, (label, _) in votes.items()}
         doc.ents = [
             set_label(e, labels[e.text]) if labels.get(e.text, e.label_) != e.label_ else e for e in doc.ents
         ]
         if self.surnames:
             for surname, label in self._surnames(doc).items():
-                labels.setdefault(surname, label)
+                if votes.get(surname, (label, 0))[1] <= SOURCE_RANK["surname"]:
+                    labels[surname] = label
         if self.propagate:
             add_entities(doc, self._repeats(doc, labels), "propagated", overwrite=False)
             # a surname the NER typed otherwise ("Guerrero" as a place) follows the full name
@@ -72,12 +102,63 @@ class Consistency:
                 yield Span(doc, inner.start, inner.end, label=ent.label_)
 
     @staticmethod
-    def _vote(doc: Doc) -> dict[str, str]:
-        """Per surface form, the label with the strongest source; ties go to the majority."""
+    def _vote(doc: Doc) -> dict[str, tuple[str, int]]:
+        """Per surface form, the label with the strongest source, and that source's rank;
+        ties go to the majority."""
         votes: dict[str, Counter] = defaultdict(Counter)
         for ent in doc.ents:
             votes[ent.text][(rank(ent), ent.label_)] += 1
-        return {text: max(counter.items(), key=lambda kv: (kv[0][0], kv[1]))[0][1] for text, counter in votes.items()}
+        best = {text: max(counter.items(), key=lambda kv: (kv[0][0], kv[1]))[0] for text, counter in votes.items()}
+        return {text: (label, rank_) for text, (rank_, label) in best.items()}
+
+    @staticmethod
+    def _conjunct_labels(doc: Doc) -> list[Span]:
+        """"troops from Nigeria, Chad, Cameroon and Niger": names in one coordination are
+        of one kind, so a statistical label gives way to a conjunct's stronger one."""
+        owner = {t.i: e for e in doc.ents for t in e}
+        out = []
+        for ent in doc.ents:
+            if rank(ent) <= SOURCE_RANK["ner"]:
+                stronger = [
+                    owner[c.i]
+                    for c in ent.root.conjuncts
+                    if c.i in owner and rank(owner[c.i]) > SOURCE_RANK["ner"] and owner[c.i].label_ != ent.label_
+                ]
+                labels = {s.label_ for s in stronger}
+                if len(labels) == 1:
+                    ent = set_label(ent, labels.pop(), "propagated")
+            out.append(ent)
+        return out
+
+    @staticmethod
+    def _without_unsupported_headline_names(doc: Doc) -> list[Span]:
+        """In a title-cased line ("Prison Factions Fight for the Coast") every word looks
+        like a name to the NER; there a name the rules did not find stands only if the body
+        names it too (it is put back with the other repeats)."""
+        headline_tokens: set[int] = set()
+        in_entity = {t.i for e in doc.ents for t in e}
+        line: list = []
+        for tok in doc:
+            line.append(tok)
+            if "\n" in tok.whitespace_ or "\n" in tok.text or tok.i == len(doc) - 1:
+                words = [t for t in line if t.is_alpha and len(t) > 3]
+                capitalised = [t for t in words if t.is_title or t.is_upper]
+                # a byline ("Ana María Pérez") is one name, not a headline
+                if (
+                    len(words) >= 3
+                    and len(capitalised) >= 0.75 * len(words)
+                    and sum(t.i not in in_entity for t in capitalised) >= 2
+                ):
+                    headline_tokens.update(t.i for t in line)
+                line = []
+        if not headline_tokens:
+            return list(doc.ents)
+        body_names = {e.text for e in doc.ents if e.start not in headline_tokens}
+        return [
+            e
+            for e in doc.ents
+            if e.start not in headline_tokens or e.text in body_names or rank(e) >= SOURCE_RANK["shape"]
+        ]
 
     @staticmethod
     def _surnames(doc: Doc) -> dict[str, str]:

@@ -35,17 +35,25 @@ class EntityTyper:
         self.not_first = {w.lower() for w in data.get("not_entity_first_words", [])}
         self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
+        self.first_words: dict[str, str] = {
+            w.lower(): label for label, words in data.get("name_first_words", {}).items() for w in words
+        }
+        self.not_name_labels = set(data.get("not_name_labels", []))
+        self.place_prepositions = {w.lower() for w in data.get("place_prepositions", [])}
+        self.retype_by_context = set(data.get("retype_by_context", []))
         self.context: dict[str, str] = {}
         for label, words in data.get("context_nouns", {}).items():
             for word in words:
                 self.context.setdefault(word.lower(), label)
 
     def __call__(self, doc: Doc) -> Doc:
+        # tokens of dates, numbers and nationalities are never part of a name
+        blocked = {i for e in doc.ents if e.label_ in self.not_name_labels for i in range(e.start, e.end)}
         ents: list[Span] = []
         for ent in self._join_names(doc):
             if ent[0].lower_ in self.not_first or self._in_job_title(ent):
                 continue
-            ent = self._trim_generic_tail(ent)
+            ent = self._trim_generic_tail(self._after_possessive(ent))
             label, source = self._type(ent)
             if label is None:
                 continue
@@ -54,7 +62,7 @@ class EntityTyper:
                 set_source(span, source)
             ents.append(span)
         doc.ents = ents
-        add_entities(doc, self._unlisted_names(doc), "cue", overwrite=False)
+        add_entities(doc, self._unlisted_names(doc, blocked), "cue", overwrite=True)
         return doc
 
     def _join_names(self, doc: Doc) -> list[Span]:
@@ -86,6 +94,14 @@ class EntityTyper:
                     and (not out or out[-1].end < start)
                 ):
                     start -= 1
+                while (
+                    end < len(doc)
+                    and doc[end].pos_ == "PROPN"
+                    and doc[end].is_title
+                    and not doc[end].is_sent_start
+                    and not (i + 1 < len(ents) and ents[i + 1].start <= end)
+                ):
+                    end += 1
             out.append(Span(doc, start, end, label=ent.label, kb_id=ent.kb_id, span_id=ent.id))
             i += 1
         return out
@@ -98,6 +114,15 @@ class EntityTyper:
             i -= 1
         return i > 0 and doc[i].lower_ == "of" and doc[i - 1].lower_ in self.portfolio_titles
 
+    @staticmethod
+    def _after_possessive(ent: Span) -> Span:
+        """"Tatmadaw's Light Infantry Division": the NER ran two names together; the
+        possessed one, after the possessive, is the name it typed."""
+        for tok in reversed(ent[:-1]):
+            if tok.tag_ == "POS" and tok.i + 1 < ent.end:
+                return ent.doc[tok.i + 1 : ent.end]
+        return ent
+
     def _trim_generic_tail(self, ent: Span) -> Span:
         """"Tocorón prison" names the place "Tocorón": a trailing lower-case generic noun is
         context, not name."""
@@ -106,12 +131,16 @@ class EntityTyper:
             return ent.doc[ent.start : ent.end - 1]
         return ent
 
-    def _name_word_label(self, ent: Span, anywhere: bool) -> str | None:
-        words = [t.lower_ for t in ent] if anywhere else {ent[0].lower_, ent[-1].lower_}
+    def _name_word_label(self, ent: Span, anywhere: bool) -> tuple[str | None, str]:
+        """The label a word of the name gives it, and the source: "head" when that word ends
+        the name ("... Bar Association"), so that no shorter match inside may cut it."""
+        if len(ent) > 1 and ent[0].lower_ in self.first_words and ent.label_ in self.retype_by_context:
+            return self.first_words[ent[0].lower_], "cue"
+        words = [t.lower_ for t in ent] if anywhere else [ent[0].lower_, ent[-1].lower_]
         for label, vocab in self.name_words:
             if any(w in vocab for w in words):
-                return label
-        return None
+                return label, "head" if len(ent) > 1 and words[-1] in vocab else "cue"
+        return None, "cue"
 
     def _context_label(self, ent: Span) -> str | None:
         doc = ent.doc
@@ -128,6 +157,13 @@ class EntityTyper:
                     if tok.pos_ == "NOUN":
                         break
         prev = ent.start - 1
+        if (
+            ent.label_ in self.retype_by_context
+            and prev >= 0
+            and doc[prev].lower_ in self.place_prepositions
+            and not (ent.end < len(doc) and doc[ent.end].tag_ == "POS")
+        ):
+            return "PLACE"
         if prev >= 1 and doc[prev].lower_ == "of":
             prev -= 1
         if prev >= 0 and doc[prev].is_lower and doc[prev].lower_ in self.context:
@@ -138,9 +174,9 @@ class EntityTyper:
         ner_label = ent.label_
         label = self.ner_labels.get(ner_label)
         if ner_label in self.retype_anywhere or ner_label in self.retype_at_edges:
-            by_name = self._name_word_label(ent, anywhere=ner_label in self.retype_anywhere)
+            by_name, source = self._name_word_label(ent, anywhere=ner_label in self.retype_anywhere)
             if by_name is not None:
-                return by_name, "cue"
+                return by_name, source
         if ner_label == "NORP" or label is None:
             return None, "ner"
         by_context = self._context_label(ent)
@@ -148,7 +184,7 @@ class EntityTyper:
             return by_context, "cue"
         return label, "ner"
 
-    def _unlisted_names(self, doc: Doc) -> list[Span]:
+    def _unlisted_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
         """Names the NER missed, typed by the noun after them: "the Barrio 18 gang"."""
         found = []
         for tok in doc:
@@ -158,11 +194,16 @@ class EntityTyper:
             start = end
             while start > 0:
                 prev = doc[start - 1]
+                if prev.i in blocked:
+                    break
                 if prev.is_title or prev.is_upper or prev.like_num and start < end or prev.lower_ in CONNECTORS:
                     start -= 1
                 else:
                     break
-            while start < end and (doc[start].lower_ in CONNECTORS or doc[start].is_sent_start and doc[start].pos_ != "PROPN"):
+            while start < end and (
+                doc[start].is_lower and doc[start].lower_ in CONNECTORS
+                or doc[start].is_sent_start and doc[start].pos_ != "PROPN" and doc[start].lower_ not in self.first_words
+            ):
                 start += 1
             if start < end and any(t.pos_ == "PROPN" for t in doc[start:end]):
                 found.append(Span(doc, start, end, label=self.context[tok.lower_]))

