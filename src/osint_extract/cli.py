@@ -58,10 +58,11 @@ def evaluate(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     stock: bool = typer.Option(False, "--stock", help="Score the bare base pipeline, its labels mapped to the schema."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here."),
+    disable: List[str] = typer.Option([], "--disable", help="Switch off a pipeline component for this run (repeatable)."),
 ) -> None:
     """Per-label precision, recall and F1 against gold annotations."""
     try:
-        scores = run_evaluation(gold, pred_path=pred, model=model, config=config, stock=stock)
+        scores = run_evaluation(gold, pred_path=pred, model=model, config=config, stock=stock, disable=disable)
     except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

@@ -47,9 +47,11 @@ def evaluate(
     model: str | None = None,
     config: str | Path | None = None,
     stock: bool = False,
+    disable: Iterable[str] = (),
 ) -> Scores:
     """Scores per the schema: the full pipeline by default, `stock` for the bare base
-    pipeline, or `pred_path` to score an existing documents.jsonl."""
+    pipeline, or `pred_path` to score an existing documents.jsonl. `disable` names
+    pipeline components to switch off for the run, to measure what each contributes."""
     gold = read_gold(gold_paths)
     if pred_path is not None:
         preds = read_jsonl(pred_path)
@@ -57,5 +59,10 @@ def evaluate(
         preds = stock_predictions(gold, model)
     else:
         nlp = get_pipeline(model, config)
-        preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
+        disable = list(disable)
+        unknown = sorted(set(disable) - set(nlp.pipe_names))
+        if unknown:
+            raise ValueError(f"no such pipeline component: {', '.join(unknown)} (have {', '.join(nlp.pipe_names)})")
+        with nlp.select_pipes(disable=disable):
+            preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
     return score_documents(gold, preds)

@@ -44,7 +44,8 @@ def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = TEXT_SUFFI
 
 
 def read_texts(docs: Iterable[InputDocument], errors: list[InputError]) -> Iterator[tuple[str, str]]:
-    """(text, doc_id) pairs read lazily; unreadable files go to `errors` instead."""
+    """(doc_id, text) pairs, as `extract_many` takes them, read lazily; unreadable or
+    empty files go to `errors` instead."""
     for doc in docs:
         try:
             text = doc.path.read_text(encoding="utf-8-sig")
@@ -54,4 +55,4 @@ def read_texts(docs: Iterable[InputDocument], errors: list[InputError]) -> Itera
         if not text.strip():
             errors.append(InputError(doc.path, "empty document"))
             continue
-        yield text, doc.id
+        yield doc.id, text

@@ -108,7 +108,7 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
         entity = Entity(id=entity_id, name=name, label=spans[0].label_)
         entities.append(entity)
         for span in spans:
-            sent = span.sent.text.strip() if doc.has_annotation("SENT_START") else ""
+            sent = " ".join(span.sent.text.split()) if doc.has_annotation("SENT_START") else ""
             entity.mentions.append(
                 Mention("", span.start_char, span.end_char, span.label_, span.text, entity_id, sent)
             )

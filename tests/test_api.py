@@ -1,0 +1,95 @@
+"""The library API: load, extract, extract_many, result objects and tables."""
+from __future__ import annotations
+
+import pytest
+import spacy
+
+import osint_extract
+from osint_extract import ModelNotFound, Result, extract, extract_many, score_documents
+
+TEXT = (
+    "The Halcones Negros Cartel, led by Rafael Ortega Vance, seized the Brisas del Mar prison in Puerto Alto. "
+    "Ortega Vance's men carried AK-103 rifles and 7.62x39mm ammunition. "
+    "The 14th Infantry Brigade was sent to Puerto Alto."
+)
+
+
+def test_load_adds_the_project_components_after_the_base(nlp):
+    names = nlp.pipe_names
+    assert names.index("ner") < names.index("osint_typer")
+    for component in ("osint_gazetteer", "osint_arms", "osint_normaliser", "osint_geo", "osint_consistency"):
+        assert component in names
+    assert isinstance(nlp, spacy.language.Language)
+
+
+def test_load_reports_a_missing_model_clearly():
+    with pytest.raises(ModelNotFound, match="no_such_pipeline"):
+        osint_extract.load(model="no_such_pipeline")
+
+
+def test_load_accepts_a_pipeline_path(nlp, tmp_path):
+    base = spacy.blank("en")
+    base.add_pipe("sentencizer")
+    base.to_disk(tmp_path / "blank_en")
+    custom = osint_extract.load(model=tmp_path / "blank_en")
+    assert custom.pipe_names[0] == "sentencizer"
+    result = extract("They fired 7.62x39mm rounds from AK-103 rifles.", nlp=custom)
+    assert {(m.text, m.label) for m in result.mentions} == {("7.62x39mm", "CALIBRE"), ("AK-103", "WEAPON")}
+
+
+def test_extract_returns_typed_results(nlp):
+    result = extract(TEXT, "report-1")
+    assert isinstance(result, Result)
+    assert result.id == "report-1"
+    found = {(e.name, e.label) for e in result.entities}
+    assert ("Halcones Negros Cartel", "ARMED_GROUP") in found
+    assert ("Rafael Ortega Vance", "PERSON") in found
+    assert ("AK-103", "WEAPON") in found
+    assert ("7.62x39mm", "CALIBRE") in found
+    assert ("14th Infantry Brigade", "UNIT") in found
+    # mentions point into the text, and repeated names are one entity
+    for m in result.mentions:
+        assert TEXT[m.start : m.end] == m.text
+        assert m.sentence and m.text in m.sentence
+    puerto = [e for e in result.entities if e.name == "Puerto Alto"]
+    assert len(puerto) == 1 and len(puerto[0].mentions) == 2
+    assert isinstance(result.relations, list)
+
+
+def test_to_dict_is_gold_format_and_scores_perfectly_against_itself(nlp):
+    doc = extract(TEXT, "report-1").to_dict()
+    assert set(doc) >= {"id", "text", "entities", "relations"}
+    ids = [e["id"] for e in doc["entities"]]
+    assert ids == [f"m{i}" for i in range(1, len(ids) + 1)]
+    assert all(doc["text"][e["start"] : e["end"]] == e["text"] for e in doc["entities"])
+    scores = score_documents([doc], [doc])
+    assert scores.entities_strict["micro"].f1 == 1.0
+
+
+def test_extract_many_keeps_order_and_ids(nlp):
+    texts = ["Los Choneros controlled the Litoral Penitentiary.", "ISWAP fighters attacked Monguno.", TEXT]
+    plain = list(extract_many(texts))
+    assert [r.id for r in plain] == ["doc-1", "doc-2", "doc-3"]
+    pairs = list(extract_many([("b", texts[1]), ("a", texts[0])]))
+    assert [r.id for r in pairs] == ["b", "a"]
+    assert pairs[0].to_dict()["entities"] == plain[1].to_dict()["entities"]
+
+
+def test_extract_many_in_two_processes_gives_the_same_results(nlp):
+    texts = [TEXT, "ISWAP fighters attacked Monguno with RPG-7 launchers.", "Los Lobos run the prison in Cuenca."] * 2
+    one = [r.to_dict() for r in extract_many(texts, batch_size=2)]
+    two = [r.to_dict() for r in extract_many(texts, n_process=2, batch_size=2)]
+    assert one == two
+
+
+def test_tables(nlp):
+    results = list(extract_many([("a", TEXT), ("b", "ISWAP fighters attacked Monguno.")]))
+    mentions = osint_extract.mentions_table(results)
+    entities = osint_extract.entities_table(results)
+    assert list(mentions.columns) == ["doc_id", "entity_id", "start", "end", "text", "label", "sentence"]
+    assert list(entities.columns) == ["doc_id", "entity_id", "name", "label", "mentions"]
+    assert set(mentions.doc_id) == {"a", "b"}
+    # every entity's mention count matches its rows in the mention table
+    counts = mentions.groupby(["doc_id", "entity_id"]).size()
+    for row in entities.itertuples():
+        assert counts[(row.doc_id, row.entity_id)] == row.mentions

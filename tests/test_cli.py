@@ -1,0 +1,151 @@
+"""The command line end to end on temporary folders."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from osint_extract.cli import app
+
+runner = CliRunner()
+
+DOC_A = "Los Choneros controlled the Litoral Penitentiary in Guayaquil with AK-47 rifles."
+DOC_B = "# Lake Chad\n\nISWAP fighters attacked Monguno. The Nigerian Army's 7th Division fired 40 mm grenades."
+
+
+@pytest.fixture()
+def inputs(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text(DOC_A, encoding="utf-8")
+    (root / "sub" / "b.md").write_text(DOC_B, encoding="utf-8")
+    (root / "notes.csv").write_text("not,a,document\n", encoding="utf-8")  # not an input type
+    return root
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_extract_writes_all_tables(nlp, inputs, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["extract", str(inputs), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    docs = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["id"] for d in docs] == ["a.txt", "sub/b.md"]
+    assert docs[0]["text"] == DOC_A
+    for d in docs:
+        for e in d["entities"]:
+            assert d["text"][e["start"] : e["end"]] == e["text"]
+    mentions = read_csv(out / "mentions.csv")
+    entities = read_csv(out / "entities.csv")
+    assert {(m["doc_id"], m["text"], m["label"]) for m in mentions} >= {
+        ("a.txt", "Los Choneros", "ARMED_GROUP"),
+        ("a.txt", "Litoral Penitentiary", "PLACE"),
+        ("a.txt", "AK-47", "WEAPON"),
+        ("sub/b.md", "ISWAP", "ARMED_GROUP"),
+        ("sub/b.md", "40 mm", "CALIBRE"),
+    }
+    assert sum(int(e["mentions"]) for e in entities) == len(mentions)
+    assert read_csv(out / "errors.csv") == []
+
+
+def test_two_runs_write_identical_bytes(nlp, inputs, tmp_path):
+    for run in ("one", "two"):
+        result = runner.invoke(app, ["extract", str(inputs), "--out", str(tmp_path / run), "--no-progress"])
+        assert result.exit_code == 0, result.output
+    for name in ("documents.jsonl", "mentions.csv", "entities.csv", "errors.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_bad_documents_are_reported_and_skipped(nlp, inputs, tmp_path):
+    (inputs / "broken.txt").write_bytes(b"\xff\xfe\x00bad \xc3\x28 bytes")
+    (inputs / "empty.md").write_text("  \n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["extract", str(inputs), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "broken.txt" in result.output and "empty.md" in result.output
+    errors = read_csv(out / "errors.csv")
+    assert sorted(Path(e["path"]).name for e in errors) == ["broken.txt", "empty.md"]
+    ids = [json.loads(line)["id"] for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert ids == ["a.txt", "sub/b.md"]
+
+
+def test_failed_run_keeps_earlier_output(nlp, inputs, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["extract", str(inputs), "--out", str(out), "--no-progress"]).exit_code == 0
+    before = (out / "documents.jsonl").read_bytes()
+    result = runner.invoke(app, ["extract", str(inputs), "--out", str(out), "--model", "no_such_pipeline"])
+    assert result.exit_code == 2
+    assert "no_such_pipeline" in result.output
+    assert (out / "documents.jsonl").read_bytes() == before
+    result = runner.invoke(app, ["extract", str(tmp_path / "missing"), "--out", str(out)])
+    assert result.exit_code == 2 and "missing" in result.output
+
+
+def test_evaluate_scores_an_output_against_gold(nlp, inputs, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["extract", str(inputs), "--out", str(out), "--no-progress"]).exit_code == 0
+    # an output is valid gold: scored against itself it is perfect
+    gold = tmp_path / "gold.jsonl"
+    shutil.copy(out / "documents.jsonl", gold)
+    report = tmp_path / "scores.json"
+    result = runner.invoke(app, ["evaluate", str(gold), "--pred", str(out / "documents.jsonl"), "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "entities_strict" in result.output and "ARMED_GROUP" in result.output
+    scores = json.loads(report.read_text(encoding="utf-8"))
+    assert scores["entities_strict"]["micro"]["f1"] == 1.0
+
+    # dropping one gold entity costs precision, and the pipeline run agrees with its output
+    docs = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines()]
+    docs[0]["entities"] = docs[0]["entities"][1:]
+    gold.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(gold), "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    micro = json.loads(report.read_text(encoding="utf-8"))["entities_strict"]["micro"]
+    assert micro["fp"] == 1 and micro["fn"] == 0
+
+
+def test_evaluate_names_file_and_line_of_bad_gold(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    good = {"id": "d1", "text": "ELN", "entities": [{"id": "e1", "start": 0, "end": 3, "label": "ARMED_GROUP"}], "relations": []}
+    gold.write_text(json.dumps(good) + "\n{not json\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(gold), "--pred", str(gold)])
+    assert result.exit_code == 2
+    assert f"{gold}:2" in result.output
+
+
+def test_console_script_runs(tmp_path):
+    script = Path(sys.executable).with_name("osint-extract")
+    if not script.exists():
+        pytest.skip("console script not installed in this environment")
+    (tmp_path / "doc.txt").write_text(DOC_A, encoding="utf-8")
+    proc = subprocess.run(
+        [str(script), "extract", str(tmp_path / "doc.txt"), "--out", str(tmp_path / "out"), "--no-progress"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1 documents" in proc.stderr
+    assert (tmp_path / "out" / "documents.jsonl").exists()
+
+
+def test_evaluate_can_switch_a_component_off(nlp, tmp_path):
+    text = "Gunmen fired 7.62x39mm rounds."
+    doc = {"id": "d1", "text": text, "entities": [{"id": "e1", "start": 13, "end": 22, "label": "CALIBRE"}], "relations": []}
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    report = tmp_path / "scores.json"
+    assert runner.invoke(app, ["evaluate", str(gold), "--json", str(report)]).exit_code == 0
+    assert json.loads(report.read_text())["entities_strict"]["CALIBRE"]["tp"] == 1
+    result = runner.invoke(app, ["evaluate", str(gold), "--disable", "osint_arms", "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(report.read_text())["entities_strict"]["CALIBRE"]["tp"] == 0
+    result = runner.invoke(app, ["evaluate", str(gold), "--disable", "no_such_component"])
+    assert result.exit_code == 2 and "no_such_component" in result.output
