@@ -12,8 +12,6 @@ from spacy.tokens import Doc, Span
 from .resources import read_yaml
 from .spans import add_entities, set_source
 
-CONNECTORS = frozenset({"de", "del", "la", "las", "los", "el", "da", "do", "dos", "das", "of", "y", "e", "al", "-"})
-
 
 @Language.factory("osint_entity_typer", default_config={"lexicon": "lexicons/entity_types.yml"})
 def make_entity_typer(nlp: Language, name: str, lexicon: str) -> "EntityTyper":
@@ -35,6 +33,7 @@ class EntityTyper:
         self.not_first = {w.lower() for w in data.get("not_entity_first_words", [])}
         self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
+        self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.first_words: dict[str, str] = {
             w.lower(): label for label, words in data.get("name_first_words", {}).items() for w in words
         }
@@ -196,12 +195,12 @@ class EntityTyper:
                 prev = doc[start - 1]
                 if prev.i in blocked:
                     break
-                if prev.is_title or prev.is_upper or prev.like_num and start < end or prev.lower_ in CONNECTORS:
+                if prev.is_title or prev.is_upper or prev.like_num and start < end or prev.lower_ in self.inner_words:
                     start -= 1
                 else:
                     break
             while start < end and (
-                doc[start].is_lower and doc[start].lower_ in CONNECTORS
+                doc[start].is_lower and doc[start].lower_ in self.inner_words
                 or doc[start].is_sent_start and doc[start].pos_ != "PROPN" and doc[start].lower_ not in self.first_words
             ):
                 start += 1
