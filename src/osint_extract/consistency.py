@@ -12,29 +12,32 @@ from collections import Counter, defaultdict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .spans import SOURCE_RANK, add_entities, rank, set_label
+from .resources import read_yaml
+from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label
 
 
 @Language.factory(
     "osint_consistency",
     default_config={
+        "alias_lexicon": "lexicons/aliases.yml",
         "parenthetical_aliases": True,
         "surnames": True,
         "propagate": True,
         "headlines": True,
-        "conjuncts": True,
+        "conjunct_labels": {"PERSON": ["PLACE"], "ORG": ["PLACE", "ARMED_GROUP", "UNIT"]},
     },
 )
 def make_consistency(
     nlp: Language,
     name: str,
+    alias_lexicon: str,
     parenthetical_aliases: bool,
     surnames: bool,
     propagate: bool,
     headlines: bool,
-    conjuncts: bool,
+    conjunct_labels: dict[str, list[str]],
 ) -> "Consistency":
-    return Consistency(name, parenthetical_aliases, surnames, propagate, headlines, conjuncts)
+    return Consistency(name, parenthetical_aliases, surnames, propagate, headlines, conjunct_labels, alias_lexicon)
 
 
 class Consistency:
@@ -49,11 +52,17 @@ class Consistency:
         surnames: bool,
         propagate: bool,
         headlines: bool = True,
-        conjuncts: bool = True,
+        conjunct_labels: dict[str, list[str]] | None = None,
+        alias_lexicon: str | None = None,
     ):
         self.name = name
+        data = read_yaml(alias_lexicon) if alias_lexicon else {}
+        self.alias_cues = sorted((" ".join(c.lower().split()) for c in data.get("alias_cues", [])), key=len, reverse=True)
+        self.longest_cue = max(map(len, self.alias_cues), default=0)
+        self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
+        self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
         self.headlines = headlines
-        self.conjuncts = conjuncts
+        self.conjunct_labels = {k: set(v) for k, v in (conjunct_labels or {}).items()}
         self.parenthetical_aliases = parenthetical_aliases
         self.surnames = surnames
         self.propagate = propagate
@@ -64,8 +73,8 @@ class Consistency:
         if self.headlines:
             doc.ents = self._without_unsupported_headline_names(doc)
         if self.parenthetical_aliases:
-            add_entities(doc, list(self._aliases(doc)), "alias", overwrite=True)
-        if self.conjuncts:
+            self._add_aliases(doc, list(self._bracketed_aliases(doc)) + list(self._cued_aliases(doc)))
+        if self.conjunct_labels:
             doc.ents = self._conjunct_labels(doc)
         votes = self._vote(doc)
         labels = {text: label for text, (label, _) in votes.items()}
@@ -88,18 +97,73 @@ class Consistency:
         return doc
 
     @staticmethod
-    def _aliases(doc: Doc):
-        """"National Liberation Army (ELN)", "Niño Guerrero (Warchild)": a capitalised name in
-        brackets right after an entity names the same thing."""
+    def _add_aliases(doc: Doc, pairs: list[tuple[Span, Span]]) -> None:
+        """Alias spans become mentions with their name's label, and each (name, alias)
+        pair is kept in `doc._.alias_links` for entity resolution."""
+        add_entities(doc, [alias for _, alias in pairs], "alias", overwrite=True)
+        add_alias_links(doc, pairs)
+
+    def _bracketed_aliases(self, doc: Doc):
+        """"National Liberation Army (ELN)", "Viv Ansanm ("Living Together")": a capitalised
+        or quoted name in brackets right after an entity names the same thing."""
         for ent in doc.ents:
             if ent.end + 2 >= len(doc) or doc[ent.end].text != "(":
                 continue
             close = next((i for i in range(ent.end + 1, min(ent.end + 8, len(doc))) if doc[i].text == ")"), None)
             if close is None or close == ent.end + 1:
                 continue
-            inner = doc[ent.end + 1 : close]
-            if all(t.text[:1].isupper() or t.is_punct or t.like_num for t in inner) and inner[0].text[:1].isupper():
-                yield Span(doc, inner.start, inner.end, label=ent.label_)
+            start, end = ent.end + 1, close
+            quoted = doc[start].text in self.quotes
+            if quoted:  # ("Living Together" in Creole): the quoted words only
+                start += 1
+                end = next((k for k in range(start, close) if doc[k].text in self.quotes), close)
+            if start >= end:
+                continue
+            inner = doc[start:end]
+            if quoted or all(t.text[:1].isupper() or t.is_punct or t.like_num for t in inner) and inner[0].text[:1].isupper():
+                yield ent, Span(doc, inner.start, inner.end, label=ent.label_)
+
+    def _cued_aliases(self, doc: Doc):
+        """"Néstor Vera, alias "Iván Mordisco"", "X, better known as the Clan del Golfo": the
+        name after an alias cue of the lexicon, quoted or capitalised, names the entity before it.
+        Cues are matched on the characters, so tokenisation ("a.k.a" + ".") does not matter."""
+        if not self.alias_cues:
+            return
+        text = doc.text
+        token_at = {t.idx: t.i for t in doc}
+        for ent in doc.ents:
+            pos = ent.end_char
+            while pos < len(text) and (text[pos].isspace() or text[pos] in ",("):
+                pos += 1
+            lowered = text[pos : pos + self.longest_cue + 1].lower()
+            cue = next((c for c in self.alias_cues if lowered.startswith(c + " ")), None)
+            if cue is None:
+                continue
+            pos += len(cue)
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            i = token_at.get(pos)
+            if i is None:
+                continue
+            if doc[i].lower_ == "the":
+                i += 1
+            quoted = i < len(doc) and doc[i].text in self.quotes
+            if quoted:
+                i += 1
+            j = i
+            limit = min(i + 6, len(doc))
+            if quoted:
+                while j < limit and doc[j].text not in self.quotes and not doc[j].is_sent_start:
+                    j += 1
+                if j == limit or doc[j].text not in self.quotes:
+                    continue
+            else:
+                while j < limit and (doc[j].is_title or doc[j].is_upper or doc[j].lower_ in self.inner_words):
+                    j += 1
+                while j > i and not (doc[j - 1].is_title or doc[j - 1].is_upper):
+                    j -= 1
+            if j > i and doc[i].text[:1].isupper():
+                yield ent, Span(doc, i, j, label=ent.label_)
 
     @staticmethod
     def _vote(doc: Doc) -> dict[str, tuple[str, int]]:
@@ -111,10 +175,10 @@ class Consistency:
         best = {text: max(counter.items(), key=lambda kv: (kv[0][0], kv[1]))[0] for text, counter in votes.items()}
         return {text: (label, rank_) for text, (rank_, label) in best.items()}
 
-    @staticmethod
-    def _conjunct_labels(doc: Doc) -> list[Span]:
+    def _conjunct_labels(self, doc: Doc) -> list[Span]:
         """"troops from Nigeria, Chad, Cameroon and Niger": names in one coordination are
-        of one kind, so a statistical label gives way to a conjunct's stronger one."""
+        of one kind, so a statistical label gives way to a conjunct's stronger one, where
+        `conjunct_labels` allows the change (a person is never made a group this way)."""
         owner = {t.i: e for e in doc.ents for t in e}
         out = []
         for ent in doc.ents:
@@ -124,7 +188,7 @@ class Consistency:
                     for c in ent.root.conjuncts
                     if c.i in owner and rank(owner[c.i]) > SOURCE_RANK["ner"] and owner[c.i].label_ != ent.label_
                 ]
-                labels = {s.label_ for s in stronger}
+                labels = {s.label_ for s in stronger} & self.conjunct_labels.get(ent.label_, set())
                 if len(labels) == 1:
                     ent = set_label(ent, labels.pop(), "propagated")
             out.append(ent)
@@ -145,7 +209,8 @@ class Consistency:
                 capitalised = [t for t in words if t.is_title or t.is_upper]
                 # a byline ("Ana María Pérez") is one name, not a headline
                 if (
-                    len(words) >= 3
+                    not _ends_sentence(line)  # a headline has no full stop
+                    and len(words) >= 3
                     and len(capitalised) >= 0.75 * len(words)
                     and sum(t.i not in in_entity for t in capitalised) >= 2
                 ):
@@ -183,3 +248,8 @@ class Consistency:
             if span is not None:
                 spans.append(span)
         return spans
+
+
+def _ends_sentence(line: list) -> bool:
+    last = next((t for t in reversed(line) if not t.is_space), None)
+    return last is not None and last.text in {".", "!"}

@@ -28,6 +28,10 @@ SOURCE_RANK: dict[str, int] = {
 
 if not Doc.has_extension("ent_sources"):
     Doc.set_extension("ent_sources", default=None)
+# (name start, name end, alias start, alias end) character offsets of names the text
+# gives as the same entity: "National Liberation Army (ELN)", "X, alias "Y"".
+if not Doc.has_extension("alias_links"):
+    Doc.set_extension("alias_links", default=None)
 
 
 def _sources(doc: Doc) -> dict[str, str]:
@@ -45,6 +49,17 @@ def source_of(span: Span) -> str:
 
 def set_source(span: Span, source: str) -> None:
     _sources(span.doc)[f"{span.start_char}:{span.end_char}"] = source
+
+
+def add_alias_links(doc: Doc, pairs: Iterable[tuple[Span, Span]]) -> None:
+    """Remember that each (name, alias) pair names one entity."""
+    if doc._.alias_links is None:
+        doc._.alias_links = []
+    doc._.alias_links.extend([a.start_char, a.end_char, b.start_char, b.end_char] for a, b in pairs)
+
+
+def alias_links(doc: Doc) -> list[list[int]]:
+    return doc._.alias_links or []
 
 
 def rank(span: Span) -> int:

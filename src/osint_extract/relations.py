@@ -1,0 +1,712 @@
+"""Relation extraction: who controls, leads, fights, arms or is another name of whom.
+
+Rules live in a lexicon (configs/lexicons/relations.yml): a rule names trigger verbs or
+nouns and the argument *slots* that give the head and the tail of a relation (the agent
+of "X controls Y", the possessive of "X's takeover of Y", what an apposition "X, the
+leader of Y" stands for, ...). This module knows how to read those slots off spaCy's
+dependency parse, in active and passive voice, through relative clauses, participles,
+coordination, appositions, pronouns and "the group"; it knows no trigger words itself.
+
+Each relation is a dict (see `Relations.__call__`), stored in ``doc._.relations``:
+``head``/``tail`` are character offsets of entity spans of ``doc.ents``.
+
+Confidence: the rule's base confidence (from the lexicon) times a penalty for each kind
+of inference the relation needed (coordination, anaphora, anaphora across a sentence
+boundary, a modifier standing for the actor, every arm of the sentence, a location
+inferred from a fight, a short form of a name); relations below ``min_confidence`` are
+dropped. Within a sentence each fact (head name, label, tail name) is emitted once, with
+its best confidence.
+
+Negation: a trigger with a negation child ("not", "never"), preceded by a negation phrase
+("no longer"), or under a denial verb ("officials denied that ...", "lost control of")
+produces nothing.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from .resources import read_yaml
+from .schema import ARMS, SYMMETRIC, relation_allowed
+
+if not Doc.has_extension("relations"):
+    Doc.set_extension("relations", default=None)
+
+ACTOR_LABELS = ("PERSON", "ARMED_GROUP", "UNIT", "ORG")
+SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj", "csubjpass", "expl")
+MOD_DEPS = ("compound", "amod", "nmod", "poss", "npadvmod")
+CLAUSE_UP = ("xcomp", "conj", "advcl", "ccomp", "pcomp")
+
+
+@dataclass
+class Rule:
+    name: str
+    labels: list[str]
+    confidence: float
+    head: list[str]
+    tail: list[str]
+    pairs: list[str] = field(default_factory=list)
+    locate: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Arg:
+    """An entity found in a slot and the inferences it took (kind -> penalty)."""
+
+    ent: Span
+    penalties: dict[str, float] = field(default_factory=dict)
+
+    def with_penalty(self, kind: str, value: float) -> "Arg":
+        pen = dict(self.penalties)
+        pen[kind] = min(pen.get(kind, 1.0), value)
+        return Arg(self.ent, pen)
+
+
+def _words(values: Iterable[Any]) -> set[str]:
+    return {str(v).lower() for v in values or []}
+
+
+def _split_triggers(values: Iterable[Any]) -> dict[str, list[tuple[str, ...]]]:
+    """"take over" -> {"take": [("over",)]}: the first word is a lemma, the rest must be
+    words attached to the trigger (particles, prepositions, objects)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for value in values or []:
+        words = str(value).lower().split()
+        if words:
+            out.setdefault(words[0], []).append(tuple(words[1:]))
+    return out
+
+
+@Language.factory(
+    "osint_relations",
+    default_config={"lexicon": "lexicons/relations.yml", "cross_sentence": True},
+)
+def make_relations(nlp: Language, name: str, lexicon: str, cross_sentence: bool) -> "Relations":
+    return Relations(name, lexicon, cross_sentence)
+
+
+class Relations:
+    """Sets ``doc._.relations`` from the lexicon's rules; see the module docstring."""
+
+    def __init__(self, name: str, lexicon: str, cross_sentence: bool = True):
+        self.name = name
+        self.cross_sentence = cross_sentence
+        data = read_yaml(lexicon)
+        self.rules: list[Rule] = []
+        self.verb_index: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+        self.noun_index: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+        for raw in data.get("rules", []):
+            rule = Rule(
+                name=raw["name"],
+                labels=list(raw["labels"]),
+                confidence=float(raw.get("confidence", 0.7)),
+                head=list(raw.get("head", [])),
+                tail=list(raw.get("tail", [])),
+                pairs=list(raw.get("pairs", [])),
+                locate=[str(p).lower() for p in raw.get("locate", [])],
+            )
+            self.rules.append(rule)
+            for lemma, rest in _split_triggers(raw.get("verbs")).items():
+                self.verb_index.setdefault(lemma, []).extend((rule, r) for r in rest)
+            for lemma, rest in _split_triggers(raw.get("nouns")).items():
+                self.noun_index.setdefault(lemma, []).extend((rule, r) for r in rest)
+        self.member_nouns = _words(data.get("member_nouns"))
+        self.facility_nouns = _words(data.get("facility_nouns"))
+        self.facility_owner_verbs = _words(data.get("facility_owner_verbs"))
+        self.seizure_verbs = _words(data.get("seizure_verbs"))
+        self.arms_nouns = _words(data.get("arms_nouns"))
+        self.container_nouns = _words(data.get("container_nouns"))
+        self.relative_words = _words(data.get("relative_words"))
+        self.pronouns = {k.lower(): list(v) for k, v in (data.get("pronouns") or {}).items()}
+        self.generic_nouns = {k.lower(): list(v) for k, v in (data.get("generic_nouns") or {}).items()}
+        self.negation_words = _words(data.get("negation_words"))
+        self.negation_phrases = [tuple(p.lower().split()) for p in data.get("negation_phrases") or []]
+        self.denial_verbs = _words(data.get("denial_verbs"))
+        self.hedge_words = _words(data.get("hedge_words"))
+        cues = data.get("alias_cues") or []
+        self.alias_cue = re.compile(r"^(?:" + "|".join(f"(?:{c})" for c in cues) + r")$") if cues else None
+        self.short_forms = data.get("short_forms") or {}
+        self.penalties = {k: float(v) for k, v in (data.get("penalties") or {}).items()}
+        self.min_confidence = float(data.get("min_confidence", 0.0))
+
+    # ------------------------------------------------------------------ entry point
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        if not ents:
+            doc._.relations = []
+            return doc
+        ctx = _DocContext(doc, ents)
+        found: dict[tuple, dict] = {}
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        prev: Span | None = None
+        for sent in sents:
+            for rel in self._sentence(ctx, sent, prev):
+                self._keep(found, rel)
+            prev = sent
+        for rel in self._short_forms(ctx):
+            self._keep(found, rel)
+        rels = [{k: v for k, v in r.items() if not k.startswith("_")} for r in found.values()]
+        doc._.relations = sorted(rels, key=lambda r: (r["evidence_start"], r["head"], r["tail"], r["label"]))
+        return doc
+
+    def _keep(self, found: dict, rel: dict) -> None:
+        if not rel or rel["confidence"] < self.min_confidence:
+            return
+        h, t = rel["_hname"], rel["_tname"]
+        if rel["label"] in SYMMETRIC:
+            h, t = sorted((h, t))
+        key = (rel["evidence_start"], h, rel["label"], t)
+        old = found.get(key)
+        if old is None or rel["confidence"] > old["confidence"]:
+            found[key] = rel
+
+    # ------------------------------------------------------------------ one sentence
+
+    def _sentence(self, ctx: "_DocContext", sent: Span, prev: Span | None) -> Iterable[dict]:
+        sent_ents = ctx.ents_in(sent)
+        if not sent_ents:
+            return
+        ctx.sent, ctx.prev = sent, (prev if self.cross_sentence else None)
+        if len(sent_ents) >= 2:
+            yield from self._aliases(ctx, sent, sent_ents)
+        for tok in sent:
+            lemma = tok.lemma_.lower()
+            lower = tok.lower_
+            candidates: list[tuple[Rule, tuple[str, ...], str]] = []
+            if tok.pos_ in ("VERB", "AUX", "ADJ") or tok.tag_.startswith("VB"):
+                for key in {lemma, lower}:
+                    candidates.extend((r, rest, "verb") for r, rest in self.verb_index.get(key, []))
+            if tok.pos_ in ("NOUN", "PROPN") or (tok.pos_ == "VERB" and tok.tag_ == "VBG"):
+                for key in {lemma, lower}:
+                    candidates.extend((r, rest, "noun") for r, rest in self.noun_index.get(key, []))
+            if not candidates:
+                continue
+            if tok.i in ctx.owner and ctx.owner[tok.i].label_ not in ARMS:
+                continue  # "Front" in "Jaime Martínez Front" is a name, not a trigger
+            negated = None
+            for rule, rest, kind in candidates:
+                if rest and not self._has_words(tok, rest):
+                    continue
+                if negated is None:
+                    negated = self._negated(tok)
+                if negated:
+                    break
+                yield from self._apply(ctx, rule, tok, kind)
+        yield from self._seizures(ctx, sent, sent_ents)
+
+    @staticmethod
+    def _has_words(tok: Token, rest: tuple[str, ...]) -> bool:
+        near = {c.lower_ for c in tok.children} | {c.lemma_.lower() for c in tok.children}
+        for c in tok.children:
+            near.update(g.lower_ for g in c.children)
+        nxt = [t.lower_ for t in tok.doc[tok.i + 1 : tok.i + 1 + len(rest)]]
+        return all(w in near for w in rest) or tuple(nxt) == rest
+
+    # ------------------------------------------------------------------ negation
+
+    def _negated(self, tok: Token) -> bool:
+        sent = tok.sent
+        window = [t.lower_ for t in tok.doc[max(sent.start, tok.i - 4) : tok.i]]
+        for phrase in self.negation_phrases:
+            n = len(phrase)
+            for i in range(len(window) - n + 1):
+                if tuple(window[i : i + n]) == phrase:
+                    return True
+        cur = tok
+        direct = True
+        for _ in range(12):
+            if direct:
+                for c in cur.children:
+                    if c.dep_ == "neg" or (c.dep_ in ("advmod", "aux", "det", "preconj") and c.lower_ in self.negation_words):
+                        return True
+                    if c.dep_ == "advmod" and c.lower_ in ("longer", "more") and any(g.lower_ == "no" for g in c.children):
+                        return True
+            if cur is not tok:
+                lemma = cur.lemma_.lower()
+                if lemma in self.denial_verbs:
+                    return True
+                if direct and lemma in self.hedge_words:
+                    return True
+                if direct and any(c.dep_ == "aux" and c.lower_ in self.hedge_words for c in cur.children):
+                    return True
+            if direct and cur is tok and any(c.dep_ == "aux" and c.lower_ in self.hedge_words for c in cur.children):
+                return True
+            if cur.head is cur:
+                break
+            # negation of the governing clause carries over only through xcomp ("did not
+            # continue to lead") and from a noun to its verb ("has no control over")
+            if cur.dep_ == "xcomp" or (cur.pos_ in ("NOUN", "PROPN") and cur.dep_ in ("dobj", "attr", "nsubj", "nsubjpass")):
+                direct = True
+            elif cur.dep_ == "pobj" or cur.dep_ == "prep":
+                direct = cur.dep_ == "prep" or direct
+            else:
+                direct = False
+            cur = cur.head
+        return False
+
+    # ------------------------------------------------------------------ applying rules
+
+    def _apply(self, ctx: "_DocContext", rule: Rule, tok: Token, kind: str) -> Iterable[dict]:
+        heads = self._slots(ctx, tok, rule.head, kind)
+        tails = self._slots(ctx, tok, rule.tail, kind)
+        for h in heads:
+            for t in tails:
+                rel = self._relation(ctx, rule, tok, h, t)
+                if rel:
+                    yield rel
+        if rule.pairs:
+            pool = self._slots(ctx, tok, rule.pairs, kind)
+            uniq = {}
+            for a in pool:
+                uniq.setdefault((a.ent.start, a.ent.end), a)
+            pool = list(uniq.values())
+            if len(pool) >= 2:
+                for i, a in enumerate(pool):
+                    for b in pool[i + 1 :]:
+                        rel = self._relation(ctx, rule, tok, a, b, "conjunct")
+                        if rel:
+                            yield rel
+            heads = heads + pool
+        if rule.locate:
+            places = [
+                a
+                for p in rule.locate
+                for a in self._slot(ctx, tok, f"prep:{p}", kind)
+                if a.ent.label_ == "PLACE"
+            ]
+            if places:
+                parts = [a for a in heads + tails if a.ent.label_ in ACTOR_LABELS]
+                loc_rule = Rule(rule.name + "+located", ["OPERATES_IN"], rule.confidence, [], [])
+                for a in parts:
+                    for p in places:
+                        rel = self._relation(ctx, loc_rule, tok, a, p, "located")
+                        if rel:
+                            yield rel
+
+    def _relation(self, ctx, rule: Rule, tok: Token, h: Arg, t: Arg, extra: str | None = None) -> dict | None:
+        he, te = h.ent, t.ent
+        if he.start < te.end and te.start < he.end:
+            return None
+        hname, tname = _name(he), _name(te)
+        if hname == tname:
+            return None
+        for label in rule.labels:
+            if relation_allowed(label, he.label_, te.label_):
+                break
+        else:
+            return None
+        pen: dict[str, float] = {}
+        for a in (h, t):
+            for k, v in a.penalties.items():
+                pen[k] = min(pen.get(k, 1.0), v)
+        if extra:
+            pen[extra] = min(pen.get(extra, 1.0), self.penalties.get(extra, 1.0))
+        conf = rule.confidence
+        for v in pen.values():
+            conf *= v
+        sent = tok.sent
+        return {
+            "head": (he.start_char, he.end_char),
+            "tail": (te.start_char, te.end_char),
+            "label": label,
+            "confidence": round(max(0.0, min(1.0, conf)), 4),
+            "evidence": sent.text.strip(),
+            "evidence_start": sent.start_char,
+            "evidence_end": sent.end_char,
+            "pattern": rule.name,
+            "_hname": hname,
+            "_tname": tname,
+        }
+
+    # ------------------------------------------------------------------ slots
+
+    def _slots(self, ctx, tok: Token, slots: list[str], kind: str) -> list[Arg]:
+        out: list[Arg] = []
+        seen: set[tuple[int, int]] = set()
+        for slot in slots:
+            for arg in self._slot(ctx, tok, slot, kind):
+                key = (arg.ent.start, arg.ent.end)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(arg)
+        return out
+
+    def _slot(self, ctx, tok: Token, slot: str, kind: str) -> list[Arg]:
+        toks: list[Token] = []
+        if slot.startswith("prep:"):
+            word = slot[5:]
+            toks = self._prep_objects(tok, word)
+        elif kind == "verb":
+            if slot == "agent":
+                toks = self._agent(tok)
+            elif slot == "patient":
+                toks = self._patient(tok)
+            elif slot == "subject":
+                toks = self._subject(tok)
+        else:
+            if slot in ("agent", "poss"):
+                toks = [c for c in tok.children if c.dep_ == "poss"]
+            elif slot == "compound":
+                toks = [c for c in tok.children if c.dep_ in ("compound", "nmod", "amod") and c.i in ctx.owner]
+            elif slot == "referent":
+                toks = self._referent(tok)
+            elif slot == "governor":
+                toks = self._governor(tok)
+            elif slot == "patient":
+                toks = self._prep_objects(tok, "of")
+        args: list[Arg] = []
+        for t in toks:
+            args.extend(self._resolve(ctx, t, conj=True))
+        return args
+
+    @staticmethod
+    def _prep_objects(tok: Token, word: str) -> list[Token]:
+        out = []
+        for c in tok.children:
+            if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word:
+                out.extend(g for g in c.children if g.dep_ in ("pobj", "pcomp"))
+                # "such as", "out of": a nested preposition
+                out.extend(gg for g in c.children if g.dep_ == "prep" for gg in g.children if gg.dep_ == "pobj")
+            elif c.dep_ == "prt" and c.lower_ == word:
+                out.extend(g for g in tok.children if g.dep_ == "dobj")
+        # "including" is tagged as a verb sometimes
+        if word in ("including",):
+            for c in tok.children:
+                if c.lower_ == word:
+                    out.extend(g for g in c.children if g.dep_ in ("dobj", "pobj"))
+        return out
+
+    @staticmethod
+    def _is_passive(tok: Token) -> bool:
+        if any(c.dep_ in ("nsubjpass", "auxpass", "csubjpass") for c in tok.children):
+            return True
+        return tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl", "amod", "advcl") and not any(
+            c.dep_ == "aux" for c in tok.children
+        )
+
+    def _subject(self, tok: Token, depth: int = 0) -> list[Token]:
+        subj = [c for c in tok.children if c.dep_ in SUBJ_DEPS]
+        if subj:
+            s = subj[0]
+            if tok.dep_ == "relcl" and (s.lower_ in self.relative_words or s.tag_ in ("WDT", "WP")):
+                return [tok.head]
+            return [s]
+        if depth > 4:
+            return []
+        if tok.dep_ in ("relcl", "acl"):
+            return [tok.head]
+        if tok.dep_ in ("amod",) and tok.head.pos_ in ("NOUN", "PROPN"):
+            return [tok.head]
+        if tok.dep_ == "xcomp":
+            objs = [c for c in tok.head.children if c.dep_ == "dobj"]
+            if objs and not any(c.dep_ == "nsubjpass" for c in tok.head.children):
+                return objs
+            return self._subject(tok.head, depth + 1)
+        if tok.dep_ in ("conj", "advcl", "acomp", "ccomp", "pcomp", "prep"):
+            return self._subject(tok.head, depth + 1)
+        return []
+
+    def _agent(self, tok: Token) -> list[Token]:
+        if self._is_passive(tok):
+            return [g for c in tok.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        return self._subject(tok)
+
+    def _patient(self, tok: Token) -> list[Token]:
+        if self._is_passive(tok):
+            return self._subject(tok)
+        objs = [c for c in tok.children if c.dep_ in ("dobj", "obj")]
+        if not objs:
+            # "take over X": the object hangs off the particle
+            objs = [g for c in tok.children if c.dep_ == "prt" for g in c.children if g.dep_ in ("dobj", "pobj")]
+        if not objs and tok.dep_ == "conj":
+            objs = [c for c in tok.head.children if c.dep_ in ("dobj", "obj")]
+        return objs
+
+    def _referent(self, tok: Token) -> list[Token]:
+        """What a role noun ("leader", "stronghold") stands for."""
+        out = [c for c in tok.children if c.dep_ == "appos"]
+        if tok.dep_ == "appos":
+            out.append(tok.head)
+        if tok.dep_ == "conj" and tok.head.dep_ == "appos":
+            out.append(tok.head.head)
+        if tok.dep_ in ("compound", "nmod") and tok.head.pos_ == "PROPN":
+            out.append(tok.head)
+        if tok.dep_ in ("attr", "oprd"):
+            out.extend(self._subject(tok.head))
+        if tok.dep_ == "pobj" and tok.head.lower_ == "as" and tok.head.head.pos_ in ("VERB", "AUX"):
+            out.extend(self._subject(tok.head.head))
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            out.extend(c for c in tok.head.children if c.dep_ in ("attr", "oprd"))
+        # "Warchild, the most well-known leader of" with a name before the noun phrase
+        if not out:
+            for c in tok.children:
+                if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN":
+                    pass
+        return out
+
+    def _governor(self, tok: Token) -> list[Token]:
+        """"X had been under the leadership of": the subject of the clause the phrase
+        modifies (or the noun it modifies)."""
+        if tok.dep_ != "pobj":
+            return []
+        prep = tok.head
+        gov = prep.head
+        if gov.pos_ in ("VERB", "AUX"):
+            return self._subject(gov)
+        if gov.pos_ in ("NOUN", "PROPN"):
+            return [gov]
+        return []
+
+    # ------------------------------------------------------------------ resolving tokens to entities
+
+    def _resolve(self, ctx, tok: Token, conj: bool = True, depth: int = 0) -> list[Arg]:
+        out = self._resolve_one(ctx, tok, depth)
+        if conj:
+            for c in tok.conjuncts:
+                if c.i <= tok.i and c.i != tok.i:
+                    # a conjunct before the token is its head: "X and Y" gives both anyway
+                    pass
+                for a in self._resolve_one(ctx, c, depth):
+                    out.append(a.with_penalty("conjunct", self.penalties.get("conjunct", 1.0)))
+        return out
+
+    def _resolve_one(self, ctx, tok: Token, depth: int = 0) -> list[Arg]:
+        if depth > 3:
+            return []
+        ent = ctx.owner.get(tok.i)
+        if ent is not None:
+            out = [Arg(ent)]
+            if ent.label_ in ARMS:
+                # "9mm pistols": the calibre modifies the weapon
+                for c in ent.root.children:
+                    m = ctx.owner.get(c.i)
+                    if m is not None and m is not ent and m.label_ in ARMS and c.dep_ in MOD_DEPS + ("nummod",):
+                        out.append(Arg(m))
+                # "Glock pistols chambered in 9 mm"
+            return out
+        lower, lemma = tok.lower_, tok.lemma_.lower()
+        # pronouns and "the group"
+        if lower in self.pronouns or (
+            lemma in self.generic_nouns and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children)
+        ):
+            labels = self.pronouns.get(lower) or self.generic_nouns.get(lemma, [])
+            found = ctx.antecedent(tok, labels)
+            if found is not None:
+                ent, cross = found
+                kind = "cross_sentence" if cross else "anaphora"
+                return [Arg(ent, {kind: self.penalties.get(kind, 1.0)})]
+            return []
+        out: list[Arg] = []
+        # an apposition names the noun: "the group, X"; a noun in apposition to a name
+        for c in tok.children:
+            if c.dep_ == "appos" and c.i in ctx.owner:
+                out.append(Arg(ctx.owner[c.i]))
+        if tok.dep_ == "appos" and tok.head.i in ctx.owner:
+            out.append(Arg(ctx.owner[tok.head.i]))
+        if out:
+            return out
+        if lemma in self.arms_nouns or lower in self.arms_nouns:
+            arms = self._arms_content(ctx, tok)
+            if arms:
+                return arms
+        if lemma in self.container_nouns or lower in self.container_nouns or lemma in self.arms_nouns:
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for g in c.children:
+                        if g.dep_ == "pobj":
+                            out.extend(self._resolve(ctx, g, True, depth + 1))
+            if out:
+                return out
+        pen = self.penalties.get("modifier", 1.0)
+        # "M23 fighters", "El Trece's gunmen", "a Barrio 18 safe house", "Maduro government"
+        for c in tok.children:
+            if c.dep_ in MOD_DEPS and c.i in ctx.owner:
+                m = ctx.owner[c.i]
+                if m.label_ in ARMS:
+                    out.append(Arg(m))
+                elif lemma in self.member_nouns or lemma in self.facility_nouns or c.dep_ in ("compound", "nmod", "amod"):
+                    out.append(Arg(m, {"modifier": pen}))
+            elif c.dep_ == "poss" and c.lower_ in self.pronouns and (lemma in self.member_nouns or lemma in self.facility_nouns):
+                out.extend(a.with_penalty("modifier", pen) for a in self._resolve_one(ctx, c, depth + 1))
+        if not out and (lemma in self.member_nouns or lemma in self.facility_nouns):
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ in ("of", "from"):
+                    for g in c.children:
+                        if g.dep_ == "pobj" and g.i in ctx.owner:
+                            out.append(Arg(ctx.owner[g.i], {"modifier": pen}))
+        if not out and lemma in self.facility_nouns:
+            for c in tok.children:
+                if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in self.facility_owner_verbs:
+                    for a in self._agent(c):
+                        out.extend(x.with_penalty("modifier", pen) for x in self._resolve_one(ctx, a, depth + 1))
+        return out
+
+    def _arms_content(self, ctx, tok: Token) -> list[Arg]:
+        """What a noun like "weapons" or "materiel" stands for."""
+        out: list[Arg] = []
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("including", "of", "like"):
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        out.extend(self._resolve(ctx, g, True, 1))
+            if c.dep_ == "prep" and c.lower_ == "such":
+                for g in c.children:
+                    if g.dep_ == "prep":
+                        for gg in g.children:
+                            if gg.dep_ == "pobj":
+                                out.extend(self._resolve(ctx, gg, True, 1))
+            if c.dep_ == "relcl" and c.lemma_.lower() in ("include", "comprise", "contain"):
+                for g in c.children:
+                    if g.dep_ == "dobj":
+                        out.extend(self._resolve(ctx, g, True, 1))
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.lemma_.lower() in ("include", "comprise", "contain", "be"):
+            for g in tok.head.children:
+                if g.dep_ in ("dobj", "attr"):
+                    out.extend(self._resolve(ctx, g, True, 1))
+        out = [a for a in out if a.ent.label_ in ARMS]
+        if out:
+            return out
+        pen = self.penalties.get("sentence_arms", 1.0)
+        return [Arg(e, {"sentence_arms": pen}) for e in ctx.ents_in(tok.sent) if e.label_ in ARMS]
+
+    # ------------------------------------------------------------------ seizures from facilities
+
+    def _seizures(self, ctx, sent: Span, sent_ents: list[Span]) -> Iterable[dict]:
+        """"A raid on a Barrio 18 safe house recovered an AK-47": arms seized from an
+        actor's facility are the actor's."""
+        arms = [e for e in sent_ents if e.label_ in ARMS]
+        if not arms:
+            return
+        if not any(t.lemma_.lower() in self.seizure_verbs for t in sent):
+            return
+        owners: list[Arg] = []
+        for tok in sent:
+            if tok.lemma_.lower() in self.facility_nouns and tok.i not in ctx.owner:
+                if self._negated(tok):
+                    continue
+                owners.extend(a for a in self._resolve_one(ctx, tok) if a.ent.label_ in ("ARMED_GROUP", "PERSON", "UNIT"))
+        if not owners:
+            return
+        rule = Rule("seizure_from_facility", ["POSSESSES"], 0.75, [], [])
+        for o in owners:
+            for a in arms:
+                rel = self._relation(ctx, rule, sent.root, o, Arg(a))
+                if rel:
+                    yield rel
+
+    # ------------------------------------------------------------------ aliases
+
+    def _aliases(self, ctx, sent: Span, sent_ents: list[Span]) -> Iterable[dict]:
+        if self.alias_cue is None:
+            return
+        doc = sent.doc
+        rule = Rule("alias_cue", ["ALIAS_OF"], self.penalties.get("alias", 0.95), [], [])
+        for i, a in enumerate(sent_ents):
+            for b in sent_ents[i + 1 : i + 3]:
+                if b.label_ != a.label_ or b.start - a.end > 12:
+                    continue
+                between = doc.text[a.end_char : b.start_char]
+                if between.strip() in ("(", "(\"", "(“", "(‘", "('"):
+                    close = doc.text[b.end_char : b.end_char + 3]
+                    if ")" not in close:
+                        continue
+                else:
+                    norm = " ".join(re.sub(r"[\"'“”‘’«»,;:—–()]", " ", between).lower().split())
+                    if not norm or not self.alias_cue.match(norm):
+                        continue
+                rel = self._relation(ctx, rule, a.root, Arg(a), Arg(b))
+                if rel:
+                    yield rel
+
+    def _short_forms(self, ctx) -> Iterable[dict]:
+        """A shorter name that starts or ends a longer name of the same label in the
+        document: "Guerrero" / "Niño Guerrero"."""
+        by_label: dict[str, dict[str, Span]] = {}
+        for e in ctx.ents:
+            by_label.setdefault(e.label_, {}).setdefault(_name(e), e)
+        rule = Rule("short_form", ["ALIAS_OF"], self.penalties.get("short_form", 0.8), [], [])
+        for label, names in by_label.items():
+            allowed = self.short_forms.get(label)
+            if not allowed:
+                continue
+            words_ok = None if allowed == "any" else {str(w).lower() for w in allowed}
+            split = {n: n.split() for n in names}
+            for short, sw in split.items():
+                matches = []
+                for long, lw in split.items():
+                    if len(lw) <= len(sw):
+                        continue
+                    if lw[: len(sw)] == sw:
+                        rest = lw[len(sw) :]
+                    elif lw[-len(sw) :] == sw:
+                        rest = lw[: -len(sw)]
+                    else:
+                        continue
+                    if words_ok is not None and not all(w in words_ok for w in rest):
+                        continue
+                    matches.append(long)
+                if len(matches) != 1:
+                    continue
+                s, l = names[short], names[matches[0]]
+                rel = self._relation(ctx, rule, s.root, Arg(s), Arg(l))
+                if rel:
+                    yield rel
+
+
+def _name(ent: Span) -> str:
+    return " ".join(ent.text.split()).lower()
+
+
+class _DocContext:
+    """Per-document lookups: which entity owns a token; entities per sentence; antecedents."""
+
+    def __init__(self, doc: Doc, ents: list[Span]):
+        self.doc = doc
+        self.ents = ents
+        self.owner: dict[int, Span] = {}
+        for e in ents:
+            for i in range(e.start, e.end):
+                self.owner[i] = e
+        self.starts = [e.start for e in ents]
+        self.sent: Span | None = None
+        self.prev: Span | None = None
+
+    def ents_in(self, span: Span) -> list[Span]:
+        import bisect
+
+        lo = bisect.bisect_left(self.starts, span.start)
+        hi = bisect.bisect_left(self.starts, span.end)
+        return self.ents[lo:hi]
+
+    def antecedent(self, tok: Token, labels: list[str]) -> tuple[Span, bool] | None:
+        """The nearest entity of `labels` before `tok` in its sentence, else the subject
+        (or last such entity) of the previous sentence; True when across sentences."""
+        sent = tok.sent
+        before = [e for e in self.ents_in(sent) if e.end <= tok.i and e.label_ in labels]
+        if before:
+            subj = [e for e in before if _is_subjectish(e)]
+            return (subj[-1] if subj else before[-1]), False
+        if self.prev is not None and self.prev.end == sent.start:
+            cands = [e for e in self.ents_in(self.prev) if e.label_ in labels]
+            if cands:
+                subj = [e for e in cands if _is_subjectish(e)]
+                return (subj[0] if subj else cands[-1]), True
+        return None
+
+
+def _is_subjectish(ent: Span) -> bool:
+    root = ent.root
+    for _ in range(3):
+        if root.dep_ in ("nsubj", "nsubjpass"):
+            return True
+        if root.dep_ in ("appos", "conj", "compound"):
+            root = root.head
+            continue
+        return False
+    return False
