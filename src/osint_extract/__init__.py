@@ -8,7 +8,7 @@ from .extraction import extract, extract_many, get_pipeline
 from .pipeline import ModelNotFound, load
 from .results import Entity, Mention, Relation, Result
 from .scoring import PRF, Scores, score_documents
-from .tables import entities_table, mentions_table
+from .tables import controls_table, entities_table, mentions_table, relations_table
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,8 @@ __all__ = [
     "write_jsonl",
     "mentions_table",
     "entities_table",
+    "relations_table",
+    "controls_table",
     "Result",
     "Entity",
     "Mention",

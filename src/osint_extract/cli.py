@@ -25,7 +25,7 @@ CONFIG_HELP = "Pipeline config (config.cfg or its folder); default: the bundled 
 @app.command()
 def extract(
     paths: List[Path] = typer.Argument(..., help="Text/Markdown files or folders (searched recursively)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents.jsonl, mentions.csv, entities.csv, errors.csv."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents.jsonl, mentions.csv, entities.csv, relations.csv, controls.csv, errors.csv."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Worker processes for nlp.pipe."),

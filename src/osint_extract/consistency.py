@@ -73,7 +73,8 @@ class Consistency:
         if self.headlines:
             doc.ents = self._without_unsupported_headline_names(doc)
         if self.parenthetical_aliases:
-            self._add_aliases(doc, list(self._bracketed_aliases(doc)) + list(self._cued_aliases(doc)))
+            self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
+            self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
         if self.conjunct_labels:
             doc.ents = self._conjunct_labels(doc)
         votes = self._vote(doc)
@@ -97,11 +98,11 @@ class Consistency:
         return doc
 
     @staticmethod
-    def _add_aliases(doc: Doc, pairs: list[tuple[Span, Span]]) -> None:
+    def _add_aliases(doc: Doc, pairs: list[tuple[Span, Span]], how: str) -> None:
         """Alias spans become mentions with their name's label, and each (name, alias)
         pair is kept in `doc._.alias_links` for entity resolution."""
         add_entities(doc, [alias for _, alias in pairs], "alias", overwrite=True)
-        add_alias_links(doc, pairs)
+        add_alias_links(doc, pairs, how)
 
     def _bracketed_aliases(self, doc: Doc):
         """"National Liberation Army (ELN)", "Viv Ansanm ("Living Together")": a capitalised

@@ -121,6 +121,9 @@ class Relations:
         self.seizure_verbs = _words(data.get("seizure_verbs"))
         self.arms_nouns = _words(data.get("arms_nouns"))
         self.container_nouns = _words(data.get("container_nouns"))
+        self.place_nouns = _words(data.get("place_nouns"))
+        self.name_frames = data.get("name_frames") or {}
+        self.alias_skip = set(data.get("alias_skip_labels") or [])
         self.relative_words = _words(data.get("relative_words"))
         self.pronouns = {k.lower(): list(v) for k, v in (data.get("pronouns") or {}).items()}
         self.generic_nouns = {k.lower(): list(v) for k, v in (data.get("generic_nouns") or {}).items()}
@@ -199,6 +202,34 @@ class Relations:
                     break
                 yield from self._apply(ctx, rule, tok, kind)
         yield from self._seizures(ctx, sent, sent_ents)
+        yield from self._name_frames(ctx, sent_ents)
+
+    def _name_frames(self, ctx, sent_ents: list[Span]) -> Iterable[dict]:
+        """"the Colombian Army's Third Division" (possessive), "the Nairoto Brigade of the
+        Força Local" ("of"): two names joined without a trigger word."""
+        poss = self.name_frames.get("possessive")
+        of = self.name_frames.get("of")
+        for ent in sent_ents:
+            if ent.label_ in ARMS:
+                continue
+            root = ent.root
+            for c in root.children:
+                frame, other = None, None
+                if poss and c.dep_ == "poss" and c.i in ctx.owner:
+                    frame, other = ("possessive", poss), ctx.owner[c.i]
+                elif of and c.dep_ == "prep" and c.lower_ == "of":
+                    objs = [g for g in c.children if g.dep_ == "pobj" and g.i in ctx.owner]
+                    if objs:
+                        frame, other = ("of", of), ctx.owner[objs[0].i]
+                if frame is None or other is ent:
+                    continue
+                name, spec = frame
+                rule = Rule(f"name_{name}", list(spec["labels"]), float(spec.get("confidence", 0.6)), [], [])
+                if self._negated(root):
+                    continue
+                rel = self._relation(ctx, rule, root, Arg(ent), Arg(other))
+                if rel:
+                    yield rel
 
     @staticmethod
     def _has_words(tok: Token, rest: tuple[str, ...]) -> bool:
@@ -272,14 +303,16 @@ class Relations:
                         rel = self._relation(ctx, rule, tok, a, b, "conjunct")
                         if rel:
                             yield rel
+            if pool and not tails:
+                # "X was involved in a dispute among Y and Z": X against each of them
+                for h in heads:
+                    for b in pool:
+                        rel = self._relation(ctx, rule, tok, h, b, "conjunct")
+                        if rel:
+                            yield rel
             heads = heads + pool
         if rule.locate:
-            places = [
-                a
-                for p in rule.locate
-                for a in self._slot(ctx, tok, f"prep:{p}", kind)
-                if a.ent.label_ == "PLACE"
-            ]
+            places = self._locations(ctx, tok, set(rule.locate))
             if places:
                 parts = [a for a in heads + tails if a.ent.label_ in ACTOR_LABELS]
                 loc_rule = Rule(rule.name + "+located", ["OPERATES_IN"], rule.confidence, [], [])
@@ -288,6 +321,25 @@ class Relations:
                         rel = self._relation(ctx, loc_rule, tok, a, p, "located")
                         if rel:
                             yield rel
+
+    def _locations(self, ctx, tok: Token, preps: set[str]) -> list[Arg]:
+        """PLACE objects of the given prepositions in the phrase of the trigger, not
+        crossing into other clauses: "fought X near Y", "a dispute ... for control in Y"."""
+        out: list[Arg] = []
+        stack = [tok]
+        while stack:
+            cur = stack.pop()
+            for c in cur.children:
+                if c.dep_ in ("relcl", "ccomp", "advcl", "conj", "acl", "parataxis", "nsubj", "nsubjpass"):
+                    continue
+                if c.dep_ == "prep" and c.lower_ in preps:
+                    for g in c.children:
+                        if g.dep_ == "pobj":
+                            out.extend(a for a in self._resolve(ctx, g) if a.ent.label_ == "PLACE")
+                            stack.append(g)
+                elif c.dep_ in ("prep", "pobj", "dobj", "compound", "amod"):
+                    stack.append(c)
+        return out
 
     def _relation(self, ctx, rule: Rule, tok: Token, h: Arg, t: Arg, extra: str | None = None) -> dict | None:
         he, te = h.ent, t.ent
@@ -442,7 +494,7 @@ class Relations:
         if tok.dep_ == "pobj" and tok.head.lower_ == "as" and tok.head.head.pos_ in ("VERB", "AUX"):
             out.extend(self._subject(tok.head.head))
         if tok.dep_ in ("nsubj", "nsubjpass"):
-            out.extend(c for c in tok.head.children if c.dep_ in ("attr", "oprd"))
+            out.extend(c for c in tok.head.children if c.dep_ in ("attr", "oprd", "acomp") and c is not tok)
         # "Warchild, the most well-known leader of" with a name before the noun phrase
         if not out:
             for c in tok.children:
@@ -512,7 +564,7 @@ class Relations:
         if out:
             return out
         if lemma in self.arms_nouns or lower in self.arms_nouns:
-            arms = self._arms_content(ctx, tok)
+            arms = self._arms_content(ctx, tok, depth)
             if arms:
                 return arms
         if lemma in self.container_nouns or lower in self.container_nouns or lemma in self.arms_nouns:
@@ -521,6 +573,14 @@ class Relations:
                     for g in c.children:
                         if g.dep_ == "pobj":
                             out.extend(self._resolve(ctx, g, True, depth + 1))
+            if out:
+                return out
+        if lemma in self.place_nouns or lower in self.place_nouns:
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ in ("of", "around", "in"):
+                    for g in c.children:
+                        if g.dep_ == "pobj":
+                            out.extend(a for a in self._resolve(ctx, g, True, depth + 1) if a.ent.label_ == "PLACE")
             if out:
                 return out
         pen = self.penalties.get("modifier", 1.0)
@@ -540,6 +600,9 @@ class Relations:
                     for g in c.children:
                         if g.dep_ == "pobj" and g.i in ctx.owner:
                             out.append(Arg(ctx.owner[g.i], {"modifier": pen}))
+        if not out and tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ in ("NOUN", "PRON", "NUM"):
+            # "a unit of roughly 150 fighters that controls": the phrase the "of" belongs to
+            out.extend(self._resolve_one(ctx, tok.head.head, depth + 1))
         if not out and lemma in self.facility_nouns:
             for c in tok.children:
                 if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in self.facility_owner_verbs:
@@ -547,28 +610,28 @@ class Relations:
                         out.extend(x.with_penalty("modifier", pen) for x in self._resolve_one(ctx, a, depth + 1))
         return out
 
-    def _arms_content(self, ctx, tok: Token) -> list[Arg]:
+    def _arms_content(self, ctx, tok: Token, depth: int = 0) -> list[Arg]:
         """What a noun like "weapons" or "materiel" stands for."""
         out: list[Arg] = []
         for c in tok.children:
             if c.dep_ == "prep" and c.lower_ in ("including", "of", "like"):
                 for g in c.children:
                     if g.dep_ == "pobj":
-                        out.extend(self._resolve(ctx, g, True, 1))
+                        out.extend(self._resolve(ctx, g, True, depth + 1))
             if c.dep_ == "prep" and c.lower_ == "such":
                 for g in c.children:
                     if g.dep_ == "prep":
                         for gg in g.children:
                             if gg.dep_ == "pobj":
-                                out.extend(self._resolve(ctx, gg, True, 1))
+                                out.extend(self._resolve(ctx, gg, True, depth + 1))
             if c.dep_ == "relcl" and c.lemma_.lower() in ("include", "comprise", "contain"):
                 for g in c.children:
                     if g.dep_ == "dobj":
-                        out.extend(self._resolve(ctx, g, True, 1))
+                        out.extend(self._resolve(ctx, g, True, depth + 1))
         if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.lemma_.lower() in ("include", "comprise", "contain", "be"):
             for g in tok.head.children:
                 if g.dep_ in ("dobj", "attr"):
-                    out.extend(self._resolve(ctx, g, True, 1))
+                    out.extend(self._resolve(ctx, g, True, depth + 1))
         out = [a for a in out if a.ent.label_ in ARMS]
         if out:
             return out
@@ -608,6 +671,8 @@ class Relations:
         doc = sent.doc
         rule = Rule("alias_cue", ["ALIAS_OF"], self.penalties.get("alias", 0.95), [], [])
         for i, a in enumerate(sent_ents):
+            if a.label_ in self.alias_skip:
+                continue
             for b in sent_ents[i + 1 : i + 3]:
                 if b.label_ != a.label_ or b.start - a.end > 12:
                     continue

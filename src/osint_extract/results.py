@@ -7,7 +7,9 @@ from typing import Any
 
 from spacy.tokens import Doc
 
+from .schema import SYMMETRIC
 from .scoring import mention_name
+from . import resolution  # noqa: F401  (registers doc._.clusters)
 
 
 @dataclass(frozen=True)
@@ -25,17 +27,21 @@ class Mention:
 
 @dataclass
 class Entity:
-    """A distinct entity of a document: all mentions with the same label that name it."""
+    """A distinct entity of a document: all mentions that name it, under its canonical
+    (longest) name; `aliases` are its other names."""
 
     id: str
     name: str
     label: str
     mentions: list[Mention] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Relation:
-    """A directed fact between two entities, with the evidence that supports it."""
+    """A directed fact between two entities (head and tail entity ids), with the mentions
+    it was found between, the evidence sentence and the rule that fired. For ALIAS_OF the
+    two mentions are names of one entity."""
 
     head: str
     tail: str
@@ -45,6 +51,11 @@ class Relation:
     evidence_start: int
     evidence_end: int
     pattern: str
+    head_mention: str
+    tail_mention: str
+    head_name: str
+    tail_name: str
+    support: int = 1
 
 
 @dataclass
@@ -60,12 +71,13 @@ class Result:
     def mentions(self) -> list[Mention]:
         return sorted((m for e in self.entities for m in e.mentions), key=lambda m: (m.start, m.end))
 
+    def entity(self, entity_id: str) -> Entity:
+        return next(e for e in self.entities if e.id == entity_id)
+
     def to_dict(self) -> dict[str, Any]:
         """The document in the schema's gold JSONL format, so any output can be scored or
         corrected and reused as gold. Mention ids are the schema's entity ids; `entity`
         groups mentions of one distinct entity."""
-        ids = {e.id: e for e in self.entities}
-        first_mention = {e.id: e.mentions[0].id for e in self.entities if e.mentions}
         return {
             "id": self.id,
             "text": self.text,
@@ -75,48 +87,107 @@ class Result:
             ],
             "relations": [
                 {
-                    "head": first_mention[r.head],
-                    "tail": first_mention[r.tail],
+                    "head": r.head_mention,
+                    "tail": r.tail_mention,
                     "label": r.label,
                     "confidence": r.confidence,
                     "evidence": r.evidence,
                     "evidence_start": r.evidence_start,
                     "evidence_end": r.evidence_end,
                     "pattern": r.pattern,
-                    "head_name": ids[r.head].name,
-                    "tail_name": ids[r.tail].name,
+                    "head_name": r.head_name,
+                    "tail_name": r.tail_name,
                 }
                 for r in self.relations
             ],
         }
 
 
-def doc_to_result(doc: Doc, doc_id: str) -> Result:
-    """Group the doc's entity spans into distinct entities.
-
-    Mentions join when they carry the same label and either the same gazetteer id (so
-    "ELN" and "National Liberation Army" are one entity) or the same name.
-    """
-    groups: dict[tuple[str, str], list] = {}
+def _clusters(doc: Doc) -> list[list[Span]]:
+    """Mentions grouped into entities: by the resolver when it ran, else by label and
+    gazetteer id or name."""
+    by_offsets = {(e.start_char, e.end_char): e for e in doc.ents}
+    if doc._.clusters is not None:
+        groups = [[by_offsets[tuple(o)] for o in c if tuple(o) in by_offsets] for c in doc._.clusters]
+        seen = {(s.start_char, s.end_char) for g in groups for s in g}
+        groups += [[e] for offsets, e in by_offsets.items() if offsets not in seen]
+        return [g for g in groups if g]
+    keyed: dict[tuple[str, str], list[Span]] = {}
     for ent in doc.ents:
-        key = (ent.label_, ent.ent_id_ or mention_name(ent.text, 0, len(ent.text)))
-        groups.setdefault(key, []).append(ent)
+        keyed.setdefault((ent.label_, ent.ent_id_ or mention_name(ent.text, 0, len(ent.text))), []).append(ent)
+    return [sorted(g, key=lambda s: (-len(s.text), s.start_char)) for g in keyed.values()]
+
+
+def doc_to_result(doc: Doc, doc_id: str) -> Result:
+    """The doc's entities (each named by the first span of its cluster, the canonical
+    name) and relations, with mention ids m1.. in text order and entity ids E1.. in
+    order of first mention."""
+    clusters = sorted(_clusters(doc), key=lambda c: min(s.start_char for s in c))
+    has_sents = doc.has_annotation("SENT_START")
+    order = sorted((s.start_char, s.end_char) for c in clusters for s in c)
+    mention_id = {offsets: f"m{n}" for n, offsets in enumerate(order, 1)}
+    entity_of: dict[tuple[int, int], Entity] = {}
     entities: list[Entity] = []
-    for n, spans in enumerate(sorted(groups.values(), key=lambda s: s[0].start_char), 1):
-        entity_id = f"E{n}"
-        name = max((s.text for s in spans), key=lambda t: (len(t), t))
-        entity = Entity(id=entity_id, name=name, label=spans[0].label_)
+    for n, spans in enumerate(clusters, 1):
+        entity = Entity(id=f"E{n}", name=spans[0].text, label=spans[0].label_)
+        seen_names = {mention_name(spans[0].text, 0, len(spans[0].text))}
+        for span in sorted(spans, key=lambda s: s.start_char):
+            sent = " ".join(span.sent.text.split()) if has_sents else ""
+            key = (span.start_char, span.end_char)
+            entity.mentions.append(Mention(mention_id[key], *key, span.label_, span.text, entity.id, sent))
+            entity_of[key] = entity
+            name = mention_name(span.text, 0, len(span.text))
+            if name not in seen_names:
+                seen_names.add(name)
+                entity.aliases.append(span.text)
         entities.append(entity)
-        for span in spans:
-            sent = " ".join(span.sent.text.split()) if doc.has_annotation("SENT_START") else ""
-            entity.mentions.append(
-                Mention("", span.start_char, span.end_char, span.label_, span.text, entity_id, sent)
+    return Result(id=doc_id, text=doc.text, entities=entities, relations=_relations(doc, entity_of, mention_id))
+
+
+def _relations(doc: Doc, entity_of: dict, mention_id: dict) -> list[Relation]:
+    """The doc's relations between its entities, one per fact (the most confident
+    instance, with the number of instances found as `support`)."""
+    best: dict[tuple, tuple[dict, int]] = {}
+    for rel in doc._.relations or []:
+        head, tail = tuple(rel["head"]), tuple(rel["tail"])
+        if head not in entity_of or tail not in entity_of:
+            continue
+        h, t = entity_of[head], entity_of[tail]
+        label = rel["label"]
+        if label == "ALIAS_OF":
+            key = (label, h.id, mention_name(doc.text, *tail))
+        elif h.id == t.id:
+            continue
+        elif label in SYMMETRIC:
+            key = (label, *sorted((h.id, t.id)))
+        else:
+            key = (label, h.id, t.id)
+        old, count = best.get(key, (None, 0))
+        if old is None or rel["confidence"] > old["confidence"]:
+            old = rel
+        best[key] = (old, count + 1)
+    relations = []
+    for (label, *_), (rel, count) in best.items():
+        head, tail = tuple(rel["head"]), tuple(rel["tail"])
+        h, t = entity_of[head], entity_of[tail]
+        relations.append(
+            Relation(
+                head=h.id,
+                tail=t.id,
+                label=label,
+                confidence=round(float(rel["confidence"]), 4),
+                evidence=" ".join(rel["evidence"].split()),
+                evidence_start=rel["evidence_start"],
+                evidence_end=rel["evidence_end"],
+                pattern=rel["pattern"],
+                head_mention=mention_id[head],
+                tail_mention=mention_id[tail],
+                head_name=h.name,
+                tail_name=doc.text[tail[0] : tail[1]] if label == "ALIAS_OF" else t.name,
+                support=count,
             )
-    order = sorted((m.start, m.end, e_i, m_i) for e_i, e in enumerate(entities) for m_i, m in enumerate(e.mentions))
-    for n, (_, _, e_i, m_i) in enumerate(order, 1):
-        old = entities[e_i].mentions[m_i]
-        entities[e_i].mentions[m_i] = Mention(f"m{n}", old.start, old.end, old.label, old.text, old.entity_id, old.sentence)
-    return Result(id=doc_id, text=doc.text, entities=entities, relations=[])
+        )
+    return sorted(relations, key=lambda r: (r.evidence_start, int(r.head_mention[1:]), int(r.tail_mention[1:]), r.label))
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -28,10 +28,14 @@ SOURCE_RANK: dict[str, int] = {
 
 if not Doc.has_extension("ent_sources"):
     Doc.set_extension("ent_sources", default=None)
-# (name start, name end, alias start, alias end) character offsets of names the text
-# gives as the same entity: "National Liberation Army (ELN)", "X, alias "Y"".
+# [name start, name end, alias start, alias end, how] for names the text gives as one
+# entity: "National Liberation Army (ELN)" (how: "bracket"), "X, alias "Y"" ("cue").
 if not Doc.has_extension("alias_links"):
     Doc.set_extension("alias_links", default=None)
+# Relations found in the doc: dicts with "head"/"tail" (start_char, end_char) of entity
+# mentions, "label", "confidence", "evidence", "evidence_start", "evidence_end", "pattern".
+if not Doc.has_extension("relations"):
+    Doc.set_extension("relations", default=None)
 
 
 def _sources(doc: Doc) -> dict[str, str]:
@@ -51,15 +55,22 @@ def set_source(span: Span, source: str) -> None:
     _sources(span.doc)[f"{span.start_char}:{span.end_char}"] = source
 
 
-def add_alias_links(doc: Doc, pairs: Iterable[tuple[Span, Span]]) -> None:
-    """Remember that each (name, alias) pair names one entity."""
+def add_alias_links(doc: Doc, pairs: Iterable[tuple[Span, Span]], how: str) -> None:
+    """Remember that each (name, alias) pair names one entity, and what said so."""
     if doc._.alias_links is None:
         doc._.alias_links = []
-    doc._.alias_links.extend([a.start_char, a.end_char, b.start_char, b.end_char] for a, b in pairs)
+    doc._.alias_links.extend([a.start_char, a.end_char, b.start_char, b.end_char, how] for a, b in pairs)
 
 
-def alias_links(doc: Doc) -> list[list[int]]:
+def alias_links(doc: Doc) -> list[list]:
     return doc._.alias_links or []
+
+
+def relations_of(doc: Doc) -> list[dict]:
+    """The doc's relation list, created on first use."""
+    if doc._.relations is None:
+        doc._.relations = []
+    return doc._.relations
 
 
 def rank(span: Span) -> int:

@@ -18,9 +18,18 @@ import pandas as pd
 
 from .inputs import InputError
 from .results import Result
+from .schema import SYMMETRIC
+from .scoring import mention_name
 
 MENTION_COLUMNS = ["doc_id", "entity_id", "start", "end", "text", "label", "sentence"]
-ENTITY_COLUMNS = ["doc_id", "entity_id", "name", "label", "mentions"]
+ENTITY_COLUMNS = ["doc_id", "entity_id", "name", "label", "mentions", "aliases"]
+RELATION_COLUMNS = ["doc_id", "head", "head_label", "relation", "tail", "tail_label", "confidence", "evidence", "pattern"]
+CONTROL_COLUMNS = [
+    "controller", "controller_label", "relation", "controlled", "controlled_label",
+    "documents", "mentions", "confidence", "doc_ids", "evidence",
+]
+# Relations that say who holds power over whom or what: the rows of controls.csv.
+CONTROL_RELATIONS = ("CONTROLS", "LEADS", "POSSESSES", "PART_OF", "MEMBER_OF", "ALLIED_WITH", "FIGHTS")
 ERROR_COLUMNS = ["path", "reason"]
 
 
@@ -31,7 +40,64 @@ def mention_rows(result: Result) -> Iterator[list]:
 
 def entity_rows(result: Result) -> Iterator[list]:
     for e in result.entities:
-        yield [result.id, e.id, e.name, e.label, len(e.mentions)]
+        yield [result.id, e.id, e.name, e.label, len(e.mentions), "; ".join(e.aliases)]
+
+
+def relation_rows(result: Result) -> Iterator[list]:
+    labels = {e.id: e.label for e in result.entities}
+    for r in result.relations:
+        yield [result.id, r.head_name, labels[r.head], r.label, r.tail_name, labels[r.tail], r.confidence, r.evidence, r.pattern]
+
+
+class ControlsAccumulator:
+    """The run-wide who-controls-what table, built one document at a time: entities with
+    the same canonical name (case and spacing aside) and label are one across documents."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, dict] = {}
+
+    def add(self, result: Result) -> None:
+        entities = {e.id: e for e in result.entities}
+        for r in result.relations:
+            if r.label not in CONTROL_RELATIONS:
+                continue
+            head, tail = entities[r.head], entities[r.tail]
+            sides = [(head.name, head.label), (tail.name, tail.label)]
+            if r.label in SYMMETRIC:
+                sides.sort(key=lambda side: (mention_name(side[0], 0, len(side[0])), side[1]))
+            key = tuple((mention_name(n, 0, len(n)), lab) for n, lab in sides) + (r.label,)
+            row = self.rows.setdefault(
+                key, {"sides": sides, "relation": r.label, "mentions": 0, "confidence": 0.0, "evidence": {}}
+            )
+            row["mentions"] += r.support
+            row["confidence"] = max(row["confidence"], r.confidence)
+            row["evidence"].setdefault(result.id, r.evidence)
+
+    def table(self) -> pd.DataFrame:
+        records = []
+        for row in self.rows.values():
+            (controller, controller_label), (controlled, controlled_label) = row["sides"]
+            evidence = row["evidence"]
+            records.append([
+                controller, controller_label, row["relation"], controlled, controlled_label,
+                len(evidence), row["mentions"], row["confidence"], "; ".join(sorted(evidence)),
+                " | ".join(f"{doc_id}: {evidence[doc_id]}" for doc_id in sorted(evidence)),
+            ])
+        table = pd.DataFrame(records, columns=CONTROL_COLUMNS)
+        return table.sort_values(
+            ["documents", "mentions", "confidence", "controller", "relation", "controlled"],
+            ascending=[False, False, False, True, True, True], kind="mergesort", ignore_index=True,
+        )
+
+
+def controls_table(results: Iterable[Result]) -> pd.DataFrame:
+    """Who controls, leads, arms, fights or allies with whom over a set of results: one
+    row per (controller, relation, controlled), with the number of supporting documents
+    and relation mentions, the highest confidence and one evidence sentence per document."""
+    acc = ControlsAccumulator()
+    for result in results:
+        acc.add(result)
+    return acc.table()
 
 
 def mentions_table(results: Iterable[Result]) -> pd.DataFrame:
@@ -40,8 +106,13 @@ def mentions_table(results: Iterable[Result]) -> pd.DataFrame:
 
 
 def entities_table(results: Iterable[Result]) -> pd.DataFrame:
-    """One row per distinct entity per document, with its number of mentions."""
+    """One row per distinct entity per document, with its number of mentions and aliases."""
     return pd.DataFrame([row for r in results for row in entity_rows(r)], columns=ENTITY_COLUMNS)
+
+
+def relations_table(results: Iterable[Result]) -> pd.DataFrame:
+    """One row per relation (fact) per document, with its evidence."""
+    return pd.DataFrame([row for r in results for row in relation_rows(r)], columns=RELATION_COLUMNS)
 
 
 @contextmanager
@@ -62,21 +133,27 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
 
 
 def write_outputs(results: Iterable[Result], out_dir: str | Path, errors: list[InputError] | None = None) -> int:
-    """Stream results into documents.jsonl, mentions.csv and entities.csv (and errors.csv
-    listing unreadable inputs). Returns the number of documents written."""
+    """Stream results into documents.jsonl, mentions.csv, entities.csv and relations.csv,
+    then write controls.csv (the run-wide table) and errors.csv (unreadable inputs).
+    Returns the number of documents written."""
     out = Path(out_dir)
     count = 0
+    controls = ControlsAccumulator()
     with ExitStack() as stack:
         docs_fh = stack.enter_context(atomic_writer(out / "documents.jsonl"))
-        mentions = csv.writer(stack.enter_context(atomic_writer(out / "mentions.csv")), lineterminator="\n")
-        entities = csv.writer(stack.enter_context(atomic_writer(out / "entities.csv")), lineterminator="\n")
-        mentions.writerow(MENTION_COLUMNS)
-        entities.writerow(ENTITY_COLUMNS)
+        tables = {}
+        for name, columns in (("mentions", MENTION_COLUMNS), ("entities", ENTITY_COLUMNS), ("relations", RELATION_COLUMNS)):
+            tables[name] = csv.writer(stack.enter_context(atomic_writer(out / f"{name}.csv")), lineterminator="\n")
+            tables[name].writerow(columns)
         for result in results:
             docs_fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-            mentions.writerows(mention_rows(result))
-            entities.writerows(entity_rows(result))
+            tables["mentions"].writerows(mention_rows(result))
+            tables["entities"].writerows(entity_rows(result))
+            tables["relations"].writerows(relation_rows(result))
+            controls.add(result)
             count += 1
+    with atomic_writer(out / "controls.csv") as fh:
+        controls.table().to_csv(fh, index=False, lineterminator="\n")
     with atomic_writer(out / "errors.csv") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(ERROR_COLUMNS)
