@@ -87,7 +87,7 @@ def test_tables(nlp):
     mentions = osint_extract.mentions_table(results)
     entities = osint_extract.entities_table(results)
     assert list(mentions.columns) == ["doc_id", "entity_id", "start", "end", "text", "label", "sentence"]
-    assert list(entities.columns) == ["doc_id", "entity_id", "name", "label", "mentions"]
+    assert list(entities.columns) == ["doc_id", "entity_id", "name", "label", "mentions", "aliases"]
     assert set(mentions.doc_id) == {"a", "b"}
     # every entity's mention count matches its rows in the mention table
     counts = mentions.groupby(["doc_id", "entity_id"]).size()

@@ -55,13 +55,19 @@ def test_extract_writes_all_tables(nlp, inputs, tmp_path):
     }
     assert sum(int(e["mentions"]) for e in entities) == len(mentions)
     assert read_csv(out / "errors.csv") == []
+    # relations.csv lists each document's relations, as documents.jsonl does
+    relations = read_csv(out / "relations.csv")
+    assert len(relations) == sum(len(d["relations"]) for d in docs)
+    assert all(r["evidence"] and r["pattern"] and 0 <= float(r["confidence"]) <= 1 for r in relations)
+    header = (out / "controls.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("controller,controller_label,relation,controlled,controlled_label,documents")
 
 
 def test_two_runs_write_identical_bytes(nlp, inputs, tmp_path):
     for run in ("one", "two"):
         result = runner.invoke(app, ["extract", str(inputs), "--out", str(tmp_path / run), "--no-progress"])
         assert result.exit_code == 0, result.output
-    for name in ("documents.jsonl", "mentions.csv", "entities.csv", "errors.csv"):
+    for name in ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 

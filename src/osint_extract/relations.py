@@ -434,13 +434,15 @@ class Relations:
                     out.extend(g for g in c.children if g.dep_ in ("dobj", "pobj"))
         return out
 
-    @staticmethod
-    def _is_passive(tok: Token) -> bool:
+    def _is_passive(self, tok: Token, depth: int = 0) -> bool:
         if any(c.dep_ in ("nsubjpass", "auxpass", "csubjpass") for c in tok.children):
             return True
-        return tok.tag_ == "VBN" and tok.dep_ in ("acl", "relcl", "amod", "advcl") and not any(
-            c.dep_ == "aux" for c in tok.children
-        )
+        if tok.tag_ != "VBN" or any(c.dep_ in ("aux", "nsubj") for c in tok.children):
+            return False
+        if tok.dep_ in ("acl", "relcl", "amod", "advcl"):
+            return True
+        # "weapons displayed by X and attributed to Y"
+        return tok.dep_ == "conj" and depth < 4 and self._is_passive(tok.head, depth + 1)
 
     def _subject(self, tok: Token, depth: int = 0) -> list[Token]:
         subj = [c for c in tok.children if c.dep_ in SUBJ_DEPS]
@@ -520,10 +522,13 @@ class Relations:
     def _resolve(self, ctx, tok: Token, conj: bool = True, depth: int = 0) -> list[Arg]:
         out = self._resolve_one(ctx, tok, depth)
         if conj:
-            for c in tok.conjuncts:
-                if c.i <= tok.i and c.i != tok.i:
-                    # a conjunct before the token is its head: "X and Y" gives both anyway
-                    pass
+            others = list(tok.conjuncts)
+            # "AKM rifles, ... RPG-7 launchers" parsed as an apposition of a list
+            for c in tok.children:
+                if c.dep_ == "appos" and c.i not in ctx.owner:
+                    others.append(c)
+                    others.extend(c.conjuncts)
+            for c in others:
                 for a in self._resolve_one(ctx, c, depth):
                     out.append(a.with_penalty("conjunct", self.penalties.get("conjunct", 1.0)))
         return out
