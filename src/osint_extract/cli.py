@@ -59,10 +59,15 @@ def evaluate(
     stock: bool = typer.Option(False, "--stock", help="Score the bare base pipeline, its labels mapped to the schema."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here."),
     disable: List[str] = typer.Option([], "--disable", help="Switch off a pipeline component for this run (repeatable)."),
+    baseline: Optional[str] = typer.Option(
+        None, "--baseline", help="'cooccurrence': every entity pair in a sentence gets the gold's most frequent label for its types."
+    ),
 ) -> None:
     """Per-label precision, recall and F1 against gold annotations."""
     try:
-        scores = run_evaluation(gold, pred_path=pred, model=model, config=config, stock=stock, disable=disable)
+        scores = run_evaluation(
+            gold, pred_path=pred, model=model, config=config, stock=stock, disable=disable, baseline=baseline
+        )
     except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

@@ -2,6 +2,7 @@
 against gold documents."""
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from .documents import read_jsonl
 from .extraction import extract_many, get_pipeline
 from .pipeline import load_base, read_config
 from .resources import read_yaml
+from .results import doc_to_result
+from .schema import SYMMETRIC
 from .scoring import Scores, score_documents
 
 
@@ -40,6 +43,37 @@ def stock_predictions(gold: list[dict], model: str | None = None, label_map: str
     return preds
 
 
+def cooccurrence_predictions(gold: list[dict], nlp) -> list[dict]:
+    """The relation baseline: the pipeline's entities, and for every pair of entities in a
+    sentence the label the gold gives most often to pairs of their types (either
+    direction, as the label's table allows)."""
+    by_types: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for doc in gold:
+        labels = {e["id"]: e["label"] for e in doc["entities"]}
+        for rel in doc.get("relations", []):
+            by_types[(labels[rel["head"]], labels[rel["tail"]])][rel["label"]] += 1
+    majority = {types: counts.most_common(1)[0][0] for types, counts in by_types.items()}
+    preds = []
+    for doc, doc_id in nlp.pipe(((d["text"], d["id"]) for d in gold), as_tuples=True):
+        result = doc_to_result(doc, doc_id)
+        pred = result.to_dict()
+        pred["relations"] = []
+        seen = set()
+        for sent in doc.sents:
+            mentions = [m for m in result.mentions if sent.start_char <= m.start < sent.end_char]
+            for a in mentions:
+                for b in mentions:
+                    label = majority.get((a.label, b.label))
+                    if a.entity_id == b.entity_id or label is None:
+                        continue
+                    key = (label, *sorted((a.entity_id, b.entity_id))) if label in SYMMETRIC else (label, a.entity_id, b.entity_id)
+                    if key not in seen:
+                        seen.add(key)
+                        pred["relations"].append({"head": a.id, "tail": b.id, "label": label})
+        preds.append(pred)
+    return preds
+
+
 def evaluate(
     gold_paths: Iterable[str | Path],
     *,
@@ -48,10 +82,13 @@ def evaluate(
     config: str | Path | None = None,
     stock: bool = False,
     disable: Iterable[str] = (),
+    baseline: str | None = None,
 ) -> Scores:
     """Scores per the schema: the full pipeline by default, `stock` for the bare base
     pipeline, or `pred_path` to score an existing documents.jsonl. `disable` names
-    pipeline components to switch off for the run, to measure what each contributes."""
+    pipeline components to switch off for the run, to measure what each contributes.
+    `baseline="cooccurrence"` keeps the pipeline's entities and replaces its relations by
+    the co-occurrence baseline."""
     gold = read_gold(gold_paths)
     if pred_path is not None:
         preds = read_jsonl(pred_path)
@@ -64,5 +101,10 @@ def evaluate(
         if unknown:
             raise ValueError(f"no such pipeline component: {', '.join(unknown)} (have {', '.join(nlp.pipe_names)})")
         with nlp.select_pipes(disable=disable):
-            preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
+            if baseline == "cooccurrence":
+                preds = cooccurrence_predictions(gold, nlp)
+            elif baseline is None:
+                preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
+            else:
+                raise ValueError(f"unknown baseline {baseline!r} (known: cooccurrence)")
     return score_documents(gold, preds)
