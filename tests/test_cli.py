@@ -155,3 +155,28 @@ def test_evaluate_can_switch_a_component_off(nlp, tmp_path):
     assert json.loads(report.read_text())["entities_strict"]["CALIBRE"]["tp"] == 0
     result = runner.invoke(app, ["evaluate", str(gold), "--disable", "no_such_component"])
     assert result.exit_code == 2 and "no_such_component" in result.output
+
+
+def test_evaluate_out_writes_scores_and_every_error(tmp_path):
+    text = "Ana met Bo in Cali."
+    gold = {"id": "d1", "text": text, "relations": [], "entities": [
+        {"id": "e1", "start": 0, "end": 3, "label": "PERSON"}, {"id": "e2", "start": 8, "end": 10, "label": "PERSON"},
+        {"id": "e3", "start": 14, "end": 18, "label": "PLACE"}]}
+    pred = {"id": "d1", "text": text, "relations": [], "entities": [
+        {"id": "m1", "start": 0, "end": 3, "label": "PERSON"}, {"id": "m2", "start": 14, "end": 18, "label": "ORG"}]}
+    (tmp_path / "gold.jsonl").write_text(json.dumps(gold) + "\n", encoding="utf-8")
+    (tmp_path / "pred.jsonl").write_text(json.dumps(pred) + "\n", encoding="utf-8")
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "gold.jsonl"), "--pred", str(tmp_path / "pred.jsonl"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "macro" in result.output
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert scores["entities_strict"]["micro"] == {"precision": 0.5, "recall": 0.3333, "f1": 0.4, "tp": 1, "fp": 1, "fn": 2}
+    assert scores["entities_strict"]["macro"]["labels"] == 3
+    errors = read_csv(out / "errors.csv")
+    assert sorted((e["kind"], e["label"], e["text"], e["start"], e["end"]) for e in errors) == [
+        ("entity_fn", "PERSON", "Bo", "8", "10"),
+        ("entity_fn", "PLACE", "Cali", "14", "18"),
+        ("entity_fp", "ORG", "Cali", "14", "18"),
+    ]
+    assert all(e["sentence"] == text for e in errors)

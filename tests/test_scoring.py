@@ -346,3 +346,76 @@ def test_to_dict_and_format_table() -> None:
         assert section in table
     row = next(line for line in table.splitlines()[2:] if line.startswith("micro"))
     assert row.split() == ["micro", "0.5000", "0.5000", "0.5000", "1", "1", "1"]
+
+
+# --------------------------------------------------------------------------- macro and errors
+
+
+def _doc(text, ents, rels=()):
+    return {
+        "id": "d",
+        "text": text,
+        "entities": [{"id": f"e{i}", "start": s, "end": e, "label": lab} for i, (s, e, lab) in enumerate(ents, 1)],
+        "relations": [{"head": h, "tail": t, "label": lab} for h, lab, t in rels],
+    }
+
+
+def test_macro_is_the_mean_over_labels_that_occur():
+    text = "Ana met Bo in Cali and Lima."
+    gold = _doc(text, [(0, 3, "PERSON"), (8, 10, "PERSON"), (14, 18, "PLACE"), (23, 27, "PLACE")])
+    pred = _doc(text, [(0, 3, "PERSON"), (14, 18, "PLACE"), (23, 27, "ORG")])
+    scores = score_documents([gold], [pred])
+    strict = scores.entities_strict
+    # PERSON P 1 R .5 F1 2/3; PLACE P 1 R .5 F1 2/3; ORG P 0 R 0 F1 0; others absent
+    macro = scores.macro("entities_strict")
+    assert macro.labels == 3
+    assert macro.precision == pytest.approx((1 + 1 + 0) / 3)
+    assert macro.recall == pytest.approx((0.5 + 0.5 + 0) / 3)
+    assert macro.f1 == pytest.approx((2 / 3 + 2 / 3 + 0) / 3)
+    assert (strict["micro"].tp, strict["micro"].fp, strict["micro"].fn) == (2, 1, 2)
+    assert scores.to_dict()["entities_strict"]["macro"]["labels"] == 3
+    assert "macro" in scores.format_table()
+
+
+def test_errors_list_every_false_positive_and_negative_with_its_sentence():
+    text = "Ana met Bo. They left Cali.\nLima was quiet."
+    gold = _doc(text, [(0, 3, "PERSON"), (8, 10, "PERSON"), (22, 26, "PLACE"), (28, 32, "PLACE")],
+                [("e1", "OPERATES_IN", "e3")])
+    pred = _doc(text, [(0, 3, "PERSON"), (22, 26, "ORG"), (28, 32, "PLACE")], [("e1", "OPERATES_IN", "e2")])
+    scores = score_documents([gold], [pred])
+    found = {(e.kind, e.label, e.text, e.start, e.end, e.sentence) for e in scores.errors}
+    assert found == {
+        ("entity_fn", "PERSON", "Bo", 8, 10, "Ana met Bo."),
+        ("entity_fp", "ORG", "Cali", 22, 26, "They left Cali."),
+        ("entity_fn", "PLACE", "Cali", 22, 26, "They left Cali."),
+        # the predicted fact points at ORG "Cali", the gold one at PLACE "Cali": same names, so it matches
+    }
+    micro = scores.entities_strict["micro"]
+    assert len([e for e in scores.errors if e.kind.startswith("entity")]) == micro.fp + micro.fn
+
+
+def test_relation_errors_name_both_sides():
+    text = "Ana leads Kobra. Kobra fights Lobos."
+    gold = _doc(text, [(0, 3, "PERSON"), (10, 15, "ARMED_GROUP"), (17, 22, "ARMED_GROUP"), (30, 35, "ARMED_GROUP")],
+                [("e1", "LEADS", "e2"), ("e3", "FIGHTS", "e4")])
+    pred = _doc(text, [(0, 3, "PERSON"), (10, 15, "ARMED_GROUP"), (17, 22, "ARMED_GROUP"), (30, 35, "ARMED_GROUP")],
+                [("e1", "MEMBER_OF", "e2"), ("e4", "FIGHTS", "e3")])
+    scores = score_documents([gold], [pred])
+    rel = {(e.kind, e.label, e.text, e.sentence) for e in scores.errors}
+    assert rel == {
+        ("relation_fp", "MEMBER_OF", "Ana -MEMBER_OF-> Kobra", "Ana leads Kobra."),
+        ("relation_fn", "LEADS", "Ana -LEADS-> Kobra", "Ana leads Kobra."),
+    }
+    assert scores.relations["FIGHTS"].tp == 1  # symmetric, reversed direction
+
+
+def test_another_label_space_with_its_own_symmetric_labels():
+    text = "Kobra fights Lobos."
+    gold = _doc(text, [(0, 5, "Organisation"), (13, 18, "Organisation")], [("e1", "FightingAgainst", "e2")])
+    pred = _doc(text, [(0, 5, "Organisation"), (13, 18, "Organisation")], [("e2", "FightingAgainst", "e1")])
+    asymmetric = score_documents([gold], [pred], entity_labels=["Organisation"], relation_labels=["FightingAgainst"])
+    assert asymmetric.relations["FightingAgainst"].tp == 0
+    symmetric = score_documents([gold], [pred], symmetric={"FightingAgainst"}, alias_label="IsSynonymOf",
+                                entity_labels=["Organisation"], relation_labels=["FightingAgainst"])
+    assert symmetric.relations["FightingAgainst"].tp == 1
+    assert list(symmetric.entities_strict) == ["Organisation", "micro"]

@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
+from rich.table import Table
 from tqdm import tqdm
 
 from .documents import GoldFormatError
 from .evaluation import evaluate as run_evaluation
+from .evaluation import write_report
+from .scoring import SECTIONS
 from .extraction import extract_many, get_pipeline
 from .inputs import discover, read_texts
 from .pipeline import ModelNotFound
@@ -57,7 +61,8 @@ def evaluate(
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     stock: bool = typer.Option(False, "--stock", help="Score the bare base pipeline, its labels mapped to the schema."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for scores.json and errors.csv (every false positive and negative)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON to this file."),
     disable: List[str] = typer.Option([], "--disable", help="Switch off a pipeline component for this run (repeatable)."),
     baseline: Optional[str] = typer.Option(
         None, "--baseline", help="'cooccurrence': every entity pair in a sentence gets the gold's most frequent label for its types."
@@ -71,9 +76,28 @@ def evaluate(
     except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
-    typer.echo(scores.format_table())
+    print_scores(scores)
+    if out is not None:
+        write_report(scores, out)
+        typer.echo(f"scores.json and errors.csv ({len(scores.errors)} errors) -> {out}", err=True)
     if json_out is not None:
         json_out.write_text(json.dumps(scores.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def print_scores(scores) -> None:
+    """The score tables as rich tables on stdout (plain text when not a terminal)."""
+    console = Console(width=max(100, Console().width))
+    for section in SECTIONS:
+        table = Table(title=section, title_justify="left", show_edge=False, pad_edge=False)
+        table.add_column("label")
+        for column in ("P", "R", "F1", "tp", "fp", "fn"):
+            table.add_column(column, justify="right")
+        for label, prf in getattr(scores, section).items():
+            table.add_row(label, f"{prf.precision:.4f}", f"{prf.recall:.4f}", f"{prf.f1:.4f}", str(prf.tp), str(prf.fp), str(prf.fn))
+        macro = scores.macro(section)
+        table.add_row("macro", f"{macro.precision:.4f}", f"{macro.recall:.4f}", f"{macro.f1:.4f}", "", "", "")
+        console.print(table)
+        console.print()
 
 
 if __name__ == "__main__":

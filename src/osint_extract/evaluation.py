@@ -2,6 +2,8 @@
 against gold documents."""
 from __future__ import annotations
 
+import csv
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,6 +15,7 @@ from .pipeline import load_base, read_config
 from .resources import read_yaml
 from .results import doc_to_result
 from .schema import SYMMETRIC
+from .tables import atomic_writer
 from .scoring import Scores, score_documents
 
 
@@ -72,6 +75,21 @@ def cooccurrence_predictions(gold: list[dict], nlp) -> list[dict]:
                         pred["relations"].append({"head": a.id, "tail": b.id, "label": label})
         preds.append(pred)
     return preds
+
+
+ERROR_COLUMNS = ["doc_id", "kind", "label", "text", "start", "end", "sentence"]
+
+
+def write_report(scores: Scores, out_dir: str | Path, extra: dict[str, Any] | None = None) -> None:
+    """scores.json (every table, with micro and macro rows, plus `extra`, e.g. what a label
+    map left out) and errors.csv (every false positive and negative) in `out_dir`."""
+    out = Path(out_dir)
+    with atomic_writer(out / "scores.json") as fh:
+        fh.write(json.dumps({**scores.to_dict(), **(extra or {})}, indent=2, ensure_ascii=False) + "\n")
+    with atomic_writer(out / "errors.csv") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(ERROR_COLUMNS)
+        writer.writerows([getattr(e, c) for c in ERROR_COLUMNS] for e in scores.errors)
 
 
 def evaluate(

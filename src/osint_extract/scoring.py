@@ -26,17 +26,24 @@ Rule choices (where the guidelines leave room):
 - ``labels`` restricts which labels are counted (for entities and relations alike); it
   does not change clustering: ALIAS_OF still joins names when it is not counted.
 - Label rows follow the schema order, then any unknown label met in the data
-  (alphabetically); ``"micro"`` comes last and sums the counts of the rows.
+  (alphabetically); ``"micro"`` comes last and sums the counts of the rows. The macro
+  average is the unweighted mean of precision, recall and F1 over the labels that occur
+  in gold or prediction (a label absent from both says nothing and is left out).
+- Every false positive and false negative is listed in ``Scores.errors`` (strict
+  entities, and relation facts) for error analysis.
+- ``symmetric`` and ``alias_label`` default to the schema's; a label map that scores in
+  another label space (re3d's) passes its own.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .schema import ENTITY_LABELS, RELATION_LABELS, SYMMETRIC
 
-__all__ = ["PRF", "Scores", "score_documents", "mention_name"]
+__all__ = ["PRF", "Scores", "ScoringError", "score_documents", "mention_name", "sentence_around"]
 
 MICRO = "micro"
 ALIAS = "ALIAS_OF"
@@ -88,21 +95,69 @@ class PRF:
 
 Table = dict[str, PRF]
 SECTIONS = ("entities_strict", "entities_overlap", "relations")
+MACRO = "macro"
+
+
+@dataclass(frozen=True)
+class Macro:
+    """Unweighted mean over the labels that occur."""
+
+    precision: float
+    recall: float
+    f1: float
+    labels: int
+
+    def to_dict(self, digits: int = 4) -> dict[str, float | int]:
+        return {
+            "precision": round(self.precision, digits),
+            "recall": round(self.recall, digits),
+            "f1": round(self.f1, digits),
+            "labels": self.labels,
+        }
+
+
+def macro_average(table: Table) -> Macro:
+    rows = [prf for label, prf in table.items() if label != MICRO and prf.tp + prf.fp + prf.fn]
+    if not rows:
+        return Macro(0.0, 0.0, 0.0, 0)
+    n = len(rows)
+    return Macro(
+        sum(r.precision for r in rows) / n, sum(r.recall for r in rows) / n, sum(r.f1 for r in rows) / n, n
+    )
+
+
+@dataclass(frozen=True)
+class ScoringError:
+    """One false positive ("fp") or false negative ("fn"): an entity mention, or a relation
+    fact (text "head -LABEL-> tail", offsets of its head mention)."""
+
+    doc_id: str
+    kind: str  # entity_fp, entity_fn, relation_fp, relation_fn
+    label: str
+    text: str
+    start: int
+    end: int
+    sentence: str
 
 
 @dataclass
 class Scores:
-    """The three result tables, each keyed by label plus ``"micro"``."""
+    """The three result tables, each keyed by label plus ``"micro"``, and the errors."""
 
     entities_strict: Table = field(default_factory=dict)
     entities_overlap: Table = field(default_factory=dict)
     relations: Table = field(default_factory=dict)
+    errors: list[ScoringError] = field(default_factory=list)
+
+    def macro(self, section: str) -> Macro:
+        return macro_average(getattr(self, section))
 
     def to_dict(self) -> dict[str, dict[str, dict[str, float | int]]]:
-        return {
-            name: {label: prf.to_dict(4) for label, prf in getattr(self, name).items()}
-            for name in SECTIONS
-        }
+        out: dict[str, dict[str, dict[str, float | int]]] = {}
+        for name in SECTIONS:
+            out[name] = {label: prf.to_dict(4) for label, prf in getattr(self, name).items()}
+            out[name][MACRO] = self.macro(name).to_dict()
+        return out
 
     def format_table(self) -> str:
         """Fixed-width text for terminals and logs."""
@@ -121,12 +176,25 @@ class Scores:
                     f"{label:<{width}}  {prf.precision:6.4f}  {prf.recall:6.4f}  {prf.f1:6.4f}"
                     f"  {prf.tp:5d}  {prf.fp:5d}  {prf.fn:5d}"
                 )
+            macro = self.macro(name)
+            lines.append(f"{MACRO:<{width}}  {macro.precision:6.4f}  {macro.recall:6.4f}  {macro.f1:6.4f}")
         return "\n".join(lines)
 
 
 def mention_name(text: str, start: int, end: int) -> str:
     """The comparison key of a mention: case and spacing differences are not errors."""
     return " ".join(text[start:end].split()).lower()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“'‘(\[]?[A-Z0-9])|\n\s*\n|\n")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence (or line) holding text[start:end], white space collapsed: the context
+    an analyst needs to judge an error, found without a parser."""
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _SENTENCE_END.finditer(text, end)), len(text))
+    return " ".join(text[left:right].split())
 
 
 # ---------------------------------------------------------------------------
@@ -136,9 +204,10 @@ def mention_name(text: str, start: int, end: int) -> str:
 class _Side:
     """One document's entities, name clusters, facts and alias pairs."""
 
-    def __init__(self, doc: Mapping[str, Any]) -> None:
+    def __init__(self, doc: Mapping[str, Any], symmetric: Collection[str], alias: str) -> None:
         self.doc_id = doc.get("id")
-        text: str = doc.get("text", "")
+        self.text: str = doc.get("text", "")
+        text = self.text
         entities = doc.get("entities") or []
         relations = doc.get("relations") or []
 
@@ -174,7 +243,7 @@ class _Side:
             else:
                 first_with_name[name] = eid
         for rel in relations:
-            if rel["label"] == ALIAS:
+            if rel["label"] == alias:
                 union(rel["head"], rel["tail"])
 
         self.cluster_names: dict[str, frozenset[str]] = {}
@@ -187,17 +256,25 @@ class _Side:
             name: root for root, ns in self.cluster_names.items() for name in ns
         }
 
+        # where a cluster is first mentioned, to point at it in error reports
+        self.first_mention: dict[str, tuple[int, int]] = {}
+        for e in sorted(entities, key=lambda e: (e["start"], e["end"])):
+            self.first_mention.setdefault(find(e["id"]), (e["start"], e["end"]))
+        self.mention_of_name: dict[str, tuple[int, int]] = {}
+        for e in sorted(entities, key=lambda e: (e["start"], e["end"])):
+            self.mention_of_name.setdefault(names[e["id"]], (e["start"], e["end"]))
+
         self.facts: set[tuple[str, str, str]] = set()
         self.alias_pairs: set[frozenset[str]] = set()
         for rel in relations:
             label = rel["label"]
-            if label == ALIAS:
+            if label == alias:
                 pair = frozenset((names[rel["head"]], names[rel["tail"]]))
                 if len(pair) == 2:
                     self.alias_pairs.add(pair)
                 continue
             head, tail = find(rel["head"]), find(rel["tail"])
-            if label in SYMMETRIC and tail < head:
+            if label in symmetric and tail < head:
                 head, tail = tail, head
             self.facts.add((head, label, tail))
 
@@ -205,8 +282,8 @@ class _Side:
         return {root for root, ns in self.cluster_names.items() if len(ns) >= 2}
 
 
-def _max_matching(n_pred: int, edges: list[list[int]]) -> int:
-    """Size of a maximum bipartite matching; edges[p] lists the golds pred p may take."""
+def _max_matching(n_pred: int, edges: list[list[int]]) -> dict[int, int]:
+    """A maximum bipartite matching as {gold: pred}; edges[p] lists the golds pred p may take."""
     owner: dict[int, int] = {}
 
     def augment(p: int, seen: set[int]) -> bool:
@@ -219,7 +296,9 @@ def _max_matching(n_pred: int, edges: list[list[int]]) -> int:
                 return True
         return False
 
-    return sum(1 for p in range(n_pred) if augment(p, set()))
+    for p in range(n_pred):
+        augment(p, set())
+    return owner
 
 
 def _overlap_matches(gold: list[tuple[int, int]], pred: list[tuple[int, int]]) -> int:
@@ -242,6 +321,10 @@ def _get(table: Table, label: str) -> PRF:
     return table.setdefault(label, PRF())
 
 
+def _error(side: _Side, kind: str, label: str, text: str, start: int, end: int) -> ScoringError:
+    return ScoringError(str(side.doc_id), kind, label, text, start, end, sentence_around(side.text, start, end))
+
+
 def _score_entities(gold: _Side, pred: _Side, scores: Scores, keep: Collection[str] | None) -> None:
     labels = {lab for _, _, lab in gold.spans | pred.spans}
     for label in labels:
@@ -254,42 +337,65 @@ def _score_entities(gold: _Side, pred: _Side, scores: Scores, keep: Collection[s
         strict.add(PRF(tp, len(p) - tp, len(g) - tp))
         m = _overlap_matches(list(g), list(p))
         _get(scores.entities_overlap, label).add(PRF(m, len(p) - m, len(g) - m))
+        for kind, side, spans in (("entity_fp", pred, p - g), ("entity_fn", gold, g - p)):
+            scores.errors += [_error(side, kind, label, side.text[s:e], s, e) for s, e in sorted(spans)]
 
 
-def _score_relations(gold: _Side, pred: _Side, scores: Scores, keep: Collection[str] | None) -> None:
+def _fact_error(side: _Side, kind: str, head: str, label: str, tail: str) -> ScoringError:
+    start, end = side.first_mention[head]
+    h = side.text[start:end]
+    t = side.text[slice(*side.first_mention[tail])]
+    return _error(side, kind, label, f"{h} -{label}-> {t}", start, end)
+
+
+def _score_relations(
+    gold: _Side, pred: _Side, scores: Scores, keep: Collection[str] | None, symmetric: Collection[str], alias: str
+) -> None:
     labels = {lab for _, lab, _ in gold.facts | pred.facts}
     for label in labels:
         if keep is not None and label not in keep:
             continue
-        g = [(gold.cluster_names[h], gold.cluster_names[t]) for h, lab, t in gold.facts if lab == label]
-        p = [(pred.cluster_names[h], pred.cluster_names[t]) for h, lab, t in pred.facts if lab == label]
-        symmetric = label in SYMMETRIC
+        g = [(h, t) for h, lab, t in sorted(gold.facts) if lab == label]
+        p = [(h, t) for h, lab, t in sorted(pred.facts) if lab == label]
+        g_names = [(gold.cluster_names[h], gold.cluster_names[t]) for h, t in g]
+        is_symmetric = label in symmetric
         edges: list[list[int]] = []
-        for ph, pt in p:
+        for h, t in p:
+            ph, pt = pred.cluster_names[h], pred.cluster_names[t]
             edges.append(
                 [
                     i
-                    for i, (gh, gt) in enumerate(g)
-                    if (ph & gh and pt & gt) or (symmetric and ph & gt and pt & gh)
+                    for i, (gh, gt) in enumerate(g_names)
+                    if (ph & gh and pt & gt) or (is_symmetric and ph & gt and pt & gh)
                 ]
             )
-        m = _max_matching(len(p), edges)
+        owner = _max_matching(len(p), edges)
+        m = len(owner)
         _get(scores.relations, label).add(PRF(m, len(p) - m, len(g) - m))
+        matched_preds = set(owner.values())
+        scores.errors += [_fact_error(pred, "relation_fp", h, label, t) for i, (h, t) in enumerate(p) if i not in matched_preds]
+        scores.errors += [_fact_error(gold, "relation_fn", h, label, t) for i, (h, t) in enumerate(g) if i not in owner]
 
-    if keep is not None and ALIAS not in keep:
+    if keep is not None and alias not in keep:
         return
     gold_clusters = gold.alias_clusters()
     found: set[str] = set()
     fp = 0
-    for pair in pred.alias_pairs:
-        a, b = tuple(pair)
+    for pair in sorted(pred.alias_pairs, key=sorted):
+        a, b = sorted(pair)
         ca, cb = gold.name_cluster.get(a), gold.name_cluster.get(b)
         if ca is not None and ca == cb:
             found.add(ca)
         else:
             fp += 1
+            start, end = pred.mention_of_name[a]
+            scores.errors.append(_error(pred, "relation_fp", alias, f"{a} -{alias}-> {b}", start, end))
+    for root in sorted(gold_clusters - found):
+        start, end = gold.first_mention[root]
+        names = " = ".join(sorted(gold.cluster_names[root]))
+        scores.errors.append(_error(gold, "relation_fn", alias, names, start, end))
     if gold_clusters or found or fp:
-        _get(scores.relations, ALIAS).add(PRF(len(found), fp, len(gold_clusters - found)))
+        _get(scores.relations, alias).add(PRF(len(found), fp, len(gold_clusters - found)))
 
 
 def _index(docs: Iterable[Mapping[str, Any]], side: str) -> dict[str, Mapping[str, Any]]:
@@ -322,9 +428,15 @@ def score_documents(
     pred: Iterable[Mapping[str, Any]],
     *,
     labels: Collection[str] | None = None,
+    symmetric: Collection[str] | None = None,
+    alias_label: str = ALIAS,
+    entity_labels: Iterable[str] = ENTITY_LABELS,
+    relation_labels: Iterable[str] = RELATION_LABELS,
 ) -> Scores:
-    """Score predictions against gold; see the module docstring for the matching rules."""
+    """Score predictions against gold; see the module docstring for the matching rules.
+    `entity_labels` and `relation_labels` give the row order of the tables."""
     keep = set(labels) if labels is not None else None
+    symmetric = set(SYMMETRIC if symmetric is None else symmetric)
     gold_docs = _index(gold, "gold")
     pred_docs = _index(pred, "predicted")
     scores = Scores()
@@ -332,10 +444,10 @@ def score_documents(
         pdoc = pred_docs.get(doc_id)
         if pdoc is None:
             pdoc = {"id": doc_id, "text": gdoc.get("text", "")}
-        g, p = _Side(gdoc), _Side(pdoc)
+        g, p = _Side(gdoc, symmetric, alias_label), _Side(pdoc, symmetric, alias_label)
         _score_entities(g, p, scores, keep)
-        _score_relations(g, p, scores, keep)
-    scores.entities_strict = _finish(scores.entities_strict, ENTITY_LABELS, keep)
-    scores.entities_overlap = _finish(scores.entities_overlap, ENTITY_LABELS, keep)
-    scores.relations = _finish(scores.relations, RELATION_LABELS, keep)
+        _score_relations(g, p, scores, keep, symmetric, alias_label)
+    scores.entities_strict = _finish(scores.entities_strict, entity_labels, keep)
+    scores.entities_overlap = _finish(scores.entities_overlap, entity_labels, keep)
+    scores.relations = _finish(scores.relations, relation_labels, keep)
     return scores
