@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex
 from thinc.api import Config
 
-from . import arms, consistency, entity_typing, gazetteer, normalise, resolution  # noqa: F401  (register factories)
+from . import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution  # noqa: F401  (register factories)
 from .resources import configs_dir, read_yaml
 
 
