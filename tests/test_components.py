@@ -472,3 +472,10 @@ def test_consistency_component_on_hand_made_spans(nlp):
         (50, "QB", "ARMED_GROUP"),
         (text.rindex("Qorvath"), "Qorvath Brotherhood", "ARMED_GROUP"),
     ]
+
+
+def test_line_breaks_end_sentences(nlp):
+    doc = nlp("Rebels Take the Valley Road\n\nThe Frente Kobra seized Tumaco on Monday. It held the port.")
+    sents = [s.text.strip() for s in doc.sents]
+    assert sents[0] == "Rebels Take the Valley Road"
+    assert sents[1].startswith("The Frente Kobra")

@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex
 from thinc.api import Config
 
-from . import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution  # noqa: F401  (register factories)
+from . import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
 from .resources import configs_dir, read_yaml
 
 
@@ -54,8 +54,11 @@ def load(model: str | Path | None = None, config: str | Path | None = None) -> L
         extra = read_yaml(osint["tokenizer_lexicon"]).get("tokenizer_suffixes", [])
         if extra:
             nlp.tokenizer.suffix_search = compile_suffix_regex(list(extra) + list(nlp.Defaults.suffixes)).search
+    for name in osint.get("before_parser", []):
+        block = dict(cfg["components"][name])
+        where = {"before": "parser"} if "parser" in nlp.pipe_names else {"first": True}
+        nlp.add_pipe(block.pop("factory"), name=name, config=block, **where)
     for name in osint["components"]:
         block = dict(cfg["components"][name])
-        factory = block.pop("factory")
-        nlp.add_pipe(factory, name=name, config=block)
+        nlp.add_pipe(block.pop("factory"), name=name, config=block)
     return nlp
