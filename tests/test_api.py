@@ -32,7 +32,7 @@ def test_load_accepts_a_pipeline_path(nlp, tmp_path):
     base.add_pipe("sentencizer")
     base.to_disk(tmp_path / "blank_en")
     custom = osint_extract.load(model=tmp_path / "blank_en")
-    assert custom.pipe_names[0] == "sentencizer"
+    assert "sentencizer" in custom.pipe_names  # the given pipeline is the base
     result = extract("They fired 7.62x39mm rounds from AK-103 rifles.", nlp=custom)
     assert {(m.text, m.label) for m in result.mentions} == {("7.62x39mm", "CALIBRE"), ("AK-103", "WEAPON")}
 

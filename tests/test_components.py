@@ -265,7 +265,7 @@ def test_possessive_dropped(nlp, text, name, label):
 
 
 def test_no_span_crosses_a_line_break(nlp):
-    text = "The Dakar Observer\nMamadou Sow, a police officer, was killed in Thiès."
+    text = "The Dakar Observer\nPolice officer Mamadou Sow was killed in Thiès."
     doc = nlp(text)
     assert ("Mamadou Sow", "PERSON") in [(e.text, e.label_) for e in doc.ents]
     assert not [e.text for e in doc.ents if "\n" in e.text]
