@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from tqdm import tqdm
 
 from .documents import GoldFormatError
+from .formats import FORMATS, GoldFormatWarning, read_documents, write_documents
 from .evaluation import evaluate as run_evaluation
 from .evaluation import write_report
 from .scoring import SECTIONS
@@ -56,8 +58,13 @@ def extract(
 
 @app.command()
 def evaluate(
-    gold: List[Path] = typer.Argument(..., help="Gold JSONL files (schema v1) or folders of them."),
-    pred: Optional[Path] = typer.Option(None, "--pred", help="Score this documents.jsonl instead of running the pipeline."),
+    gold: List[Path] = typer.Argument(..., help="Gold files or folders: native JSONL, re3d, BRAT, doccano or spaCy DocBin."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Gold format ({', '.join(FORMATS)}); detected when left out."),
+    label_map: Optional[str] = typer.Option(
+        None, "--label-map", help="Map gold and predicted labels into one space first: a name under configs/labelmaps/ (re3d) or a YAML file."
+    ),
+    pred: Optional[Path] = typer.Option(None, "--pred", help="Score this output (documents.jsonl or another format) instead of running the pipeline."),
+    lenient: bool = typer.Option(False, "--lenient", help="Skip bad gold items with a warning instead of stopping; they are counted in the report."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     stock: bool = typer.Option(False, "--stock", help="Score the bare base pipeline, its labels mapped to the schema."),
@@ -68,20 +75,66 @@ def evaluate(
         None, "--baseline", help="'cooccurrence': every entity pair in a sentence gets the gold's most frequent label for its types."
     ),
 ) -> None:
-    """Per-label precision, recall and F1 against gold annotations."""
+    """Per-label precision, recall and F1 (micro and macro) against gold annotations."""
     try:
-        scores = run_evaluation(
-            gold, pred_path=pred, model=model, config=config, stock=stock, disable=disable, baseline=baseline
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GoldFormatWarning)
+            scores = run_evaluation(
+                gold, pred_path=pred, model=model, config=config, stock=stock, disable=disable,
+                baseline=baseline, format=format, label_map=label_map, lenient=lenient,
+            )
     except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
+    for warning in caught:
+        typer.echo(f"warning: {warning.message}", err=True)
     print_scores(scores)
+    print_report(scores.report)
     if out is not None:
         write_report(scores, out)
         typer.echo(f"scores.json and errors.csv ({len(scores.errors)} errors) -> {out}", err=True)
     if json_out is not None:
         json_out.write_text(json.dumps(scores.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def print_report(report: dict) -> None:
+    """What the readers skipped, dropped or left out of the score, per input."""
+    for item in report.get("inputs", []):
+        parts = []
+        for key, title in (("problems", "skipped (lenient)"), ("dropped", "dropped"), ("labels_left_out", "left out by the label map")):
+            if item.get(key):
+                parts.append(f"{title}: " + ", ".join(f"{k} {v}" for k, v in sorted(item[key].items())))
+        if parts:
+            typer.echo(f"{item['path']} ({item['format']}, {item['documents']} documents): " + "; ".join(parts), err=True)
+
+
+@app.command()
+def convert(
+    source: Path = typer.Argument(..., help="Annotations to read."),
+    target: Path = typer.Argument(..., help="File or folder to write (a folder for BRAT)."),
+    from_format: Optional[str] = typer.Option(None, "--from", help=f"Format of SOURCE ({', '.join(FORMATS)}); detected when left out."),
+    to_format: str = typer.Option(..., "--to", help="Format of TARGET: native, brat, doccano or docbin."),
+    lenient: bool = typer.Option(False, "--lenient", help="Skip bad items with a warning instead of stopping."),
+) -> None:
+    """Convert annotations between native JSONL, BRAT, doccano and spaCy DocBin (re3d can be read)."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GoldFormatWarning)
+            docs, read = read_documents(source, from_format, lenient)
+            written = write_documents(docs, target, to_format)
+    except (GoldFormatError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    for warning in caught:
+        typer.echo(f"warning: {warning.message}", err=True)
+    typer.echo(
+        f"{read.documents} documents, {read.entities} entities, {read.relations} relations "
+        f"({read.format}) -> {target} ({to_format})",
+        err=True,
+    )
+    lost = sum(written.problems.values()) + sum(written.dropped.values())
+    if lost:
+        typer.echo(f"not written: {dict(written.problems) | dict(written.dropped)}", err=True)
 
 
 def print_scores(scores) -> None:

@@ -9,41 +9,45 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .documents import read_jsonl
+from .formats import FormatReport, read_documents
+from .labelmaps import LabelMap
 from .extraction import extract_many, get_pipeline
 from .pipeline import load_base, read_config
-from .resources import read_yaml
 from .results import doc_to_result
 from .schema import SYMMETRIC
 from .tables import atomic_writer
 from .scoring import Scores, score_documents
 
 
-def read_gold(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    """Gold documents from JSONL files, or from every *.jsonl in the given folders."""
+def read_gold(
+    paths: Iterable[str | Path],
+    *,
+    format: str | None = None,
+    lenient: bool = False,
+    label_map: LabelMap | None = None,
+    reports: list[FormatReport] | None = None,
+) -> list[dict[str, Any]]:
+    """Gold documents from files or folders in any supported format (detected unless
+    `format` is given), labels mapped by `label_map`; one read report per path is
+    appended to `reports`."""
     docs: list[dict[str, Any]] = []
     for raw in paths:
-        path = Path(raw)
-        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
-        if not files:
-            raise FileNotFoundError(f"{path}: no .jsonl gold files")
-        for file in files:
-            docs.extend(read_jsonl(file))
+        found, report = read_documents(raw, format, lenient, label_map, side="gold")
+        docs.extend(found)
+        if reports is not None:
+            reports.append(report)
     return docs
 
 
-def stock_predictions(gold: list[dict], model: str | None = None, label_map: str = "labelmaps/spacy_ner.yml") -> list[dict]:
-    """What an unmodified spaCy pipeline finds, its labels mapped onto the schema."""
-    mapping = read_yaml(label_map)["entities"]
+def stock_predictions(gold: list[dict], model: str | None = None, label_map: str = "spacy_ner") -> list[dict]:
+    """What an unmodified spaCy pipeline finds, its labels mapped onto the schema by
+    `label_map` (configs/labelmaps/spacy_ner.yml)."""
     nlp = load_base(model, list(read_config()["osint"]["base_models"]))
-    preds = []
+    raw = []
     for doc, doc_id in nlp.pipe(((d["text"], d["id"]) for d in gold), as_tuples=True):
-        ents = [
-            {"id": f"m{i}", "start": e.start_char, "end": e.end_char, "label": mapping[e.label_]}
-            for i, e in enumerate((e for e in doc.ents if e.label_ in mapping), 1)
-        ]
-        preds.append({"id": doc_id, "text": doc.text, "entities": ents, "relations": []})
-    return preds
+        ents = [{"id": f"m{i}", "start": e.start_char, "end": e.end_char, "label": e.label_} for i, e in enumerate(doc.ents, 1)]
+        raw.append({"id": doc_id, "text": doc.text, "entities": ents, "relations": []})
+    return LabelMap.load(label_map).apply_pred(raw)
 
 
 def cooccurrence_predictions(gold: list[dict], nlp) -> list[dict]:
@@ -101,28 +105,62 @@ def evaluate(
     stock: bool = False,
     disable: Iterable[str] = (),
     baseline: str | None = None,
+    format: str | None = None,
+    label_map: str | Path | None = None,
+    lenient: bool = False,
 ) -> Scores:
     """Scores per the schema: the full pipeline by default, `stock` for the bare base
-    pipeline, or `pred_path` to score an existing documents.jsonl. `disable` names
-    pipeline components to switch off for the run, to measure what each contributes.
+    pipeline, or `pred_path` to score an existing output (any supported format).
+
+    `format` names the gold format (detected otherwise); `label_map` (a name under
+    configs/labelmaps/ or a YAML file) maps gold and predicted labels into one space
+    first; `lenient` skips bad gold items with a warning instead of stopping. `disable`
+    names pipeline components to switch off, to measure what each contributes;
     `baseline="cooccurrence"` keeps the pipeline's entities and replaces its relations by
-    the co-occurrence baseline."""
-    gold = read_gold(gold_paths)
+    the co-occurrence baseline. What was read and left out is in `Scores.report`.
+    """
+    lm = LabelMap.load(label_map) if label_map is not None else None
+    reports: list[FormatReport] = []
+    gold = read_gold(gold_paths, format=format, lenient=lenient, label_map=lm, reports=reports)
     if pred_path is not None:
-        preds = read_jsonl(pred_path)
-    elif stock:
-        preds = stock_predictions(gold, model)
+        preds, pred_report = read_documents(pred_path, None, lenient, lm, side="pred")
+        reports.append(pred_report)
     else:
-        nlp = get_pipeline(model, config)
-        disable = list(disable)
-        unknown = sorted(set(disable) - set(nlp.pipe_names))
-        if unknown:
-            raise ValueError(f"no such pipeline component: {', '.join(unknown)} (have {', '.join(nlp.pipe_names)})")
-        with nlp.select_pipes(disable=disable):
-            if baseline == "cooccurrence":
-                preds = cooccurrence_predictions(gold, nlp)
-            elif baseline is None:
-                preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
-            else:
-                raise ValueError(f"unknown baseline {baseline!r} (known: cooccurrence)")
-    return score_documents(gold, preds)
+        if stock:
+            preds = stock_predictions(gold, model)
+        else:
+            preds = _pipeline_predictions(gold, model, config, disable, baseline, mapped=lm is not None)
+        if lm is not None:
+            left_out: Counter = Counter()
+            preds = lm.apply_pred(preds, left_out)
+    if lm is None:
+        scores = score_documents(gold, preds)
+    else:
+        scores = score_documents(
+            gold,
+            preds,
+            symmetric=lm.symmetric,
+            alias_label=lm.alias,
+            entity_labels=lm.entity_labels,
+            relation_labels=lm.relation_labels,
+        )
+    scores.report = {"inputs": [r.to_dict() for r in reports], "label_map": str(lm.path) if lm and lm.path else None}
+    return scores
+
+
+def _pipeline_predictions(
+    gold: list[dict], model: str | None, config: str | Path | None, disable: Iterable[str], baseline: str | None, mapped: bool
+) -> list[dict]:
+    nlp = get_pipeline(model, config)
+    disable = list(disable)
+    unknown = sorted(set(disable) - set(nlp.pipe_names))
+    if unknown:
+        raise ValueError(f"no such pipeline component: {', '.join(unknown)} (have {', '.join(nlp.pipe_names)})")
+    with nlp.select_pipes(disable=disable):
+        if baseline is None:
+            return [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
+        if baseline != "cooccurrence":
+            raise ValueError(f"unknown baseline {baseline!r} (known: cooccurrence)")
+        if mapped:
+            raise ValueError("the co-occurrence baseline learns its labels from gold in the schema's labels: use it without a label map")
+        return cooccurrence_predictions(gold, nlp)

@@ -148,6 +148,7 @@ class Scores:
     entities_overlap: Table = field(default_factory=dict)
     relations: Table = field(default_factory=dict)
     errors: list[ScoringError] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)  # what was read, skipped or left out
 
     def macro(self, section: str) -> Macro:
         return macro_average(getattr(self, section))
@@ -157,6 +158,8 @@ class Scores:
         for name in SECTIONS:
             out[name] = {label: prf.to_dict(4) for label, prf in getattr(self, name).items()}
             out[name][MACRO] = self.macro(name).to_dict()
+        if self.report:
+            out["report"] = self.report
         return out
 
     def format_table(self) -> str:
@@ -204,7 +207,7 @@ def sentence_around(text: str, start: int, end: int) -> str:
 class _Side:
     """One document's entities, name clusters, facts and alias pairs."""
 
-    def __init__(self, doc: Mapping[str, Any], symmetric: Collection[str], alias: str) -> None:
+    def __init__(self, doc: Mapping[str, Any], symmetric: Collection[str], alias: str | None) -> None:
         self.doc_id = doc.get("id")
         self.text: str = doc.get("text", "")
         text = self.text
@@ -349,7 +352,12 @@ def _fact_error(side: _Side, kind: str, head: str, label: str, tail: str) -> Sco
 
 
 def _score_relations(
-    gold: _Side, pred: _Side, scores: Scores, keep: Collection[str] | None, symmetric: Collection[str], alias: str
+    gold: _Side,
+    pred: _Side,
+    scores: Scores,
+    keep: Collection[str] | None,
+    symmetric: Collection[str],
+    alias: str | None,
 ) -> None:
     labels = {lab for _, lab, _ in gold.facts | pred.facts}
     for label in labels:
@@ -376,7 +384,7 @@ def _score_relations(
         scores.errors += [_fact_error(pred, "relation_fp", h, label, t) for i, (h, t) in enumerate(p) if i not in matched_preds]
         scores.errors += [_fact_error(gold, "relation_fn", h, label, t) for i, (h, t) in enumerate(g) if i not in owner]
 
-    if keep is not None and alias not in keep:
+    if alias is None or keep is not None and alias not in keep:
         return
     gold_clusters = gold.alias_clusters()
     found: set[str] = set()
@@ -429,7 +437,7 @@ def score_documents(
     *,
     labels: Collection[str] | None = None,
     symmetric: Collection[str] | None = None,
-    alias_label: str = ALIAS,
+    alias_label: str | None = ALIAS,
     entity_labels: Iterable[str] = ENTITY_LABELS,
     relation_labels: Iterable[str] = RELATION_LABELS,
 ) -> Scores:
