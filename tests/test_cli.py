@@ -182,3 +182,47 @@ def test_evaluate_out_writes_scores_and_every_error(tmp_path):
         ("entity_fp", "ORG", "Cali", "14", "18"),
     ]
     assert all(e["sentence"] == text for e in errors)
+
+
+def _gold_doc() -> dict:
+    text = "Los Lobos control Turi prison. Pipo leads Los Lobos."
+    return {"id": "d1", "text": text, "entities": [
+        {"id": "e1", "start": 0, "end": 9, "label": "ARMED_GROUP"}, {"id": "e2", "start": 18, "end": 22, "label": "PLACE"},
+        {"id": "e3", "start": 31, "end": 35, "label": "PERSON"}, {"id": "e4", "start": 42, "end": 51, "label": "ARMED_GROUP"}],
+        "relations": [{"head": "e1", "tail": "e2", "label": "CONTROLS"}, {"head": "e3", "tail": "e4", "label": "LEADS"}]}
+
+
+def test_convert_round_trips_through_brat_and_doccano(tmp_path):
+    native = tmp_path / "gold.jsonl"
+    native.write_text(json.dumps(_gold_doc()) + "\n", encoding="utf-8")
+    for fmt, target in (("brat", tmp_path / "brat"), ("doccano", tmp_path / "doccano.jsonl")):
+        result = runner.invoke(app, ["convert", str(native), str(target), "--to", fmt])
+        assert result.exit_code == 0, result.output
+        back = tmp_path / f"back-{fmt}.jsonl"
+        result = runner.invoke(app, ["convert", str(target), str(back), "--from", fmt, "--to", "native"])
+        assert result.exit_code == 0, result.output
+        doc = json.loads(back.read_text(encoding="utf-8"))
+        spans = {e["id"]: (e["start"], e["end"], e["label"]) for e in doc["entities"]}
+        assert sorted(spans.values()) == sorted((e["start"], e["end"], e["label"]) for e in _gold_doc()["entities"])
+        rels = {(spans[r["head"]], r["label"], spans[r["tail"]]) for r in doc["relations"]}
+        assert len(rels) == 2
+
+
+def test_evaluate_with_a_label_map_and_lenient_gold(tmp_path):
+    gold = _gold_doc()
+    pred = json.loads(json.dumps(gold))
+    pred["entities"][0]["label"] = "UNIT"  # same re3d label (Organisation), different schema label
+    gold_path, pred_path = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    bad = dict(gold, id="d2", entities=[{"id": "e1", "start": 0, "end": 500, "label": "PLACE"}], relations=[])
+    gold_path.write_text(json.dumps(gold) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    pred_path.write_text(json.dumps(pred) + "\n", encoding="utf-8")
+    report = tmp_path / "scores.json"
+    result = runner.invoke(app, ["evaluate", str(gold_path), "--pred", str(pred_path), "--label-map", "re3d", "--json", str(report)])
+    assert result.exit_code == 2 and f"{gold_path}:2" in result.output  # offsets outside the text
+    result = runner.invoke(app, ["evaluate", str(gold_path), "--pred", str(pred_path), "--label-map", "re3d", "--lenient", "--json", str(report)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(report.read_text(encoding="utf-8"))
+    assert scores["entities_strict"]["Organisation"]["tp"] == 2  # ARMED_GROUP and UNIT both map to Organisation
+    assert scores["entities_strict"]["micro"]["f1"] == 1.0
+    assert scores["relations"]["InChargeOf"]["tp"] == 2  # CONTROLS and LEADS both map to InChargeOf
+    assert sum(scores["report"]["inputs"][0]["problems"].values()) == 1

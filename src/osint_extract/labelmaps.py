@@ -176,10 +176,15 @@ class LabelMap:
         return self.entity_labels + self.relation_labels
 
     def gold_source_labels(self) -> tuple[frozenset[str], frozenset[str]] | None:
-        """Gold labels the map names (mapped or left out); None when it has no gold side."""
+        """Gold labels the map names (mapped or left out), including the predicted side's:
+        gold annotated in the schema's own labels is mapped like predictions. None when
+        the map has no gold side."""
         if self.gold_entities is None:
             return None
-        return frozenset(self.gold_entities), frozenset(self.gold_relations or {})
+        return (
+            frozenset(self.gold_entities) | frozenset(self.pred_entities),
+            frozenset(self.gold_relations or {}) | frozenset(self.pred_relations),
+        )
 
     def pred_source_labels(self) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(self.pred_entities), frozenset(self.pred_relations)
@@ -190,7 +195,9 @@ class LabelMap:
         """Gold docs with shared labels; unnamed labels dropped and counted in `left_out`."""
         if self.gold_entities is None:
             return [_copy(doc) for doc in docs]
-        return [_apply(doc, self.gold_entities, self.gold_relations or {}, left_out) for doc in docs]
+        entities = {**self.pred_entities, **self.gold_entities}
+        relations = {**self.pred_relations, **(self.gold_relations or {})}
+        return [_apply(doc, entities, relations, left_out) for doc in docs]
 
     def apply_pred(self, docs: Iterable[Mapping[str, Any]], left_out: Counter[str] | None = None) -> list[dict[str, Any]]:
         """Predicted docs with shared labels; unnamed labels dropped and counted in `left_out`."""
