@@ -22,7 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build(lexicon: str | None = None):
     nlp = osint_extract.load()
-    nlp.add_pipe("osint_relations", config={"lexicon": str(lexicon or ROOT / "configs" / "lexicons" / "relations.yml")})
+    config = {"lexicon": str(lexicon or ROOT / "configs" / "lexicons" / "relations.yml")}
+    if "osint_relations" in nlp.pipe_names:
+        # part of the default pipeline: rebuilt only when another lexicon is asked for
+        if lexicon:
+            nlp.replace_pipe("osint_relations", "osint_relations", config=config)
+    else:
+        nlp.add_pipe("osint_relations", config=config)
     return nlp
 
 

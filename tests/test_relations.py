@@ -20,11 +20,20 @@ from osint_extract.schema import relation_allowed
 LEXICON = Path(__file__).resolve().parents[1] / "configs" / "lexicons" / "relations.yml"
 
 
+def load_with_lexicon(lexicon: Path):
+    """The default pipeline with its relation component reading `lexicon`."""
+    nlp = osint_extract.load()
+    config = {"lexicon": str(lexicon)}
+    if "osint_relations" in nlp.pipe_names:
+        nlp.replace_pipe("osint_relations", "osint_relations", config=config)
+    else:
+        nlp.add_pipe("osint_relations", config=config)
+    return nlp
+
+
 @pytest.fixture(scope="module")
 def rel_nlp():
-    nlp = osint_extract.load()
-    nlp.add_pipe("osint_relations", config={"lexicon": str(LEXICON)})
-    return nlp
+    return load_with_lexicon(LEXICON)
 
 
 def extract(nlp, text: str, ents: list[tuple[str, str]]):
@@ -119,6 +128,62 @@ def test_negated_and_denied(rel_nlp, text, ents):
     assert not facts, facts
 
 
+# Locative, list and pairing constructions (one short invented sentence each).
+MORE_CASES = [
+    ("The Red Hand Front fought the Blue Lake Cartel in Varnak.", [("Red Hand Front", G), ("Blue Lake Cartel", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("The Red Hand Front attacked Varnak in March.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("Red Hand Front fighters in Varnak burned a bus.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("Tomas Brevik fled to Varnak, where the Red Hand Front recruits teenagers.", [("Red Hand Front", G), ("Varnak", PL), ("Tomas Brevik", P)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("Varnak, the headquarters of the Red Hand Front, was shelled.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("The Red Hand Front operates in the hills above Varnak.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("The Red Hand Front controls most of the north, including Varnak and Ostrava.", [("Red Hand Front", G), ("Varnak", PL), ("Ostrava", PL)], ("Red Hand Front", "CONTROLS", "Ostrava")),
+    ("Red Hand Front fighters carry AK-47 rifles, mount PKM machine guns on trucks and have used RPG-7 launchers.", [("Red Hand Front", G), ("AK-47", W), ("PKM", W), ("RPG-7", W)], ("Red Hand Front", "POSSESSES", "PKM")),
+    ("The Red Hand Front fought alongside the Blue Lake Cartel.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "ALLIED_WITH", "Blue Lake Cartel")),
+    ("The Red Hand Front launched an offensive against the Blue Lake Cartel.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "FIGHTS", "Blue Lake Cartel")),
+    ("The Red Hand Front has struck a deal with the Blue Lake Cartel.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "ALLIED_WITH", "Blue Lake Cartel")),
+    ("The Border Guard clashed with gunmen from the Red Hand Front and from the Blue Lake Cartel.", [("Border Guard", U), ("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Border Guard", "FIGHTS", "Blue Lake Cartel")),
+    ("Soldiers under the Border Guard fought the Red Hand Front.", [("Border Guard", U), ("Red Hand Front", G)], ("Border Guard", "FIGHTS", "Red Hand Front")),
+    ("The Red Hand Front is strongest in Varnak.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("The Varnak-based Red Hand Front recruits teenagers.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("The Red Hand Front and the Blue Lake Cartel formed an alliance.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "ALLIED_WITH", "Blue Lake Cartel")),
+    ("An alliance of the Red Hand Front and the Blue Lake Cartel emerged.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "ALLIED_WITH", "Blue Lake Cartel")),
+    ("Clashes between the Red Hand Front and the Blue Lake Cartel killed ten.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "FIGHTS", "Blue Lake Cartel")),
+    ("The Ostrava Brigade, the elite unit trained with foreign support, which has fought the Red Hand Front, was disbanded.", [("Ostrava Brigade", U), ("Red Hand Front", G)], ("Ostrava Brigade", "FIGHTS", "Red Hand Front")),
+    ("The Red Hand Front seized Varnak.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "CONTROLS", "Varnak")),
+    ("Varnak is under the control of the Red Hand Front.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "CONTROLS", "Varnak")),
+]
+
+
+@pytest.mark.parametrize("text,ents,expected", MORE_CASES, ids=lambda v: v if isinstance(v, str) else None)
+def test_more_constructions(rel_nlp, text, ents, expected):
+    facts, _ = extract(rel_nlp, text, ents)
+    assert has(facts, *expected), facts
+
+
+# Negated, denied or subsumed variants: the fact must not come out.
+MORE_NEGATED = [
+    ("The Red Hand Front did not attack Varnak.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("The Red Hand Front uses AK-47 rifles but has no RPG-7 launchers.", [("Red Hand Front", G), ("AK-47", W), ("RPG-7", W)], ("Red Hand Front", "POSSESSES", "RPG-7")),
+    ("The Red Hand Front never fought alongside the Blue Lake Cartel.", [("Red Hand Front", G), ("Blue Lake Cartel", G)], ("Red Hand Front", "ALLIED_WITH", "Blue Lake Cartel")),
+    ("The Red Hand Front controls Varnak, and its fighters patrol Varnak.", [("Red Hand Front", G), ("Varnak", PL)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+    ("Tomas Brevik fled to Varnak, where the Red Hand Front does not recruit.", [("Red Hand Front", G), ("Varnak", PL), ("Tomas Brevik", P)], ("Red Hand Front", "OPERATES_IN", "Varnak")),
+]
+
+
+@pytest.mark.parametrize("text,ents,absent", MORE_NEGATED, ids=lambda v: v if isinstance(v, str) else None)
+def test_more_negated(rel_nlp, text, ents, absent):
+    facts, _ = extract(rel_nlp, text, ents)
+    assert not has(facts, *absent), facts
+    if "controls Varnak" in text:
+        assert has(facts, "Red Hand Front", "CONTROLS", "Varnak"), facts
+
+
+def test_unverified_claim_gives_nothing(rel_nlp):
+    text = "Claims that the Red Hand Front and the Blue Lake Cartel negotiated a truce have circulated."
+    facts, _ = extract(rel_nlp, text, [("Red Hand Front", G), ("Blue Lake Cartel", G)])
+    assert not has(facts, "Red Hand Front", "ALLIED_WITH", "Blue Lake Cartel"), facts
+
+
 def test_relation_fields_and_schema(rel_nlp):
     text = "The Red Hand Front controls Varnak. Tomas Brevik, the leader of the Red Hand Front, lives there."
     _, doc = extract(rel_nlp, text, [("Red Hand Front", G), ("Varnak", PL), ("Tomas Brevik", P)])
@@ -148,8 +213,7 @@ def test_trigger_added_to_lexicon_copy_takes_effect(tmp_path):
     copy = tmp_path / "relations.yml"
     shutil.copy(LEXICON, copy)
 
-    nlp = osint_extract.load()
-    nlp.add_pipe("osint_relations", config={"lexicon": str(copy)})
+    nlp = load_with_lexicon(copy)
     before, _ = extract(nlp, text, ents)
     assert not has(before, "Red Hand Front", "CONTROLS", "Varnak")
 
@@ -159,12 +223,14 @@ def test_trigger_added_to_lexicon_copy_takes_effect(tmp_path):
     )
     copy2 = tmp_path / "relations2.yml"  # a new path: lexicons are cached by path
     copy2.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf8")
-    nlp2 = osint_extract.load()
-    nlp2.add_pipe("osint_relations", config={"lexicon": str(copy2)})
+    nlp2 = load_with_lexicon(copy2)
     after, doc = extract(nlp2, text, ents)
     assert has(after, "Red Hand Front", "CONTROLS", "Varnak")
     assert any(r["pattern"] == "analyst_lord" for r in doc._.relations)
 
 
-def test_default_pipeline_untouched(nlp):
-    assert "osint_relations" not in nlp.pipe_names
+def test_default_pipeline_has_relations_before_resolver(nlp):
+    names = nlp.pipe_names
+    assert "osint_relations" in names
+    if "osint_resolver" in names:
+        assert names.index("osint_relations") < names.index("osint_resolver")

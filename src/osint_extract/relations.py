@@ -52,6 +52,7 @@ class Rule:
     tail: list[str]
     pairs: list[str] = field(default_factory=list)
     locate: list[str] = field(default_factory=list)
+    locate_roles: list[str] = field(default_factory=lambda: ["head", "tail", "pairs"])
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Relations:
                 tail=list(raw.get("tail", [])),
                 pairs=list(raw.get("pairs", [])),
                 locate=[str(p).lower() for p in raw.get("locate", [])],
+                locate_roles=list(raw.get("locate_roles") or ["head", "tail", "pairs"]),
             )
             self.rules.append(rule)
             for lemma, rest in _split_triggers(raw.get("verbs")).items():
@@ -122,6 +124,10 @@ class Relations:
         self.arms_nouns = _words(data.get("arms_nouns"))
         self.container_nouns = _words(data.get("container_nouns"))
         self.place_nouns = _words(data.get("place_nouns"))
+        self.place_preps = _words(data.get("place_preps") or ["of", "around", "in"])
+        self.include_words = _words(data.get("include_words") or ["including"])
+        self.arms_list = data.get("arms_list") or {}
+        self.subsumed_by = {str(k): set(v) for k, v in (data.get("subsumed_by") or {}).items()}
         self.name_frames = data.get("name_frames") or {}
         self.alias_skip = set(data.get("alias_skip_labels") or [])
         self.relative_words = _words(data.get("relative_words"))
@@ -149,11 +155,23 @@ class Relations:
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         prev: Span | None = None
         for sent in sents:
-            for rel in self._sentence(ctx, sent, prev):
+            rels = [r for r in self._sentence(ctx, sent, prev) if r]
+            rels.extend(self._arms_lists(ctx, sent, prev, rels))
+            for rel in rels:
                 self._keep(found, rel)
             prev = sent
+        for rel in self._aliases(ctx, ents):
+            self._keep(found, rel)
         for rel in self._short_forms(ctx):
             self._keep(found, rel)
+        if self.subsumed_by:
+            # "X controls Y" says more than "X operates in Y": the weaker fact is dropped
+            facts = {(r["_hname"], r["label"], r["_tname"]) for r in found.values()}
+            found = {
+                k: r
+                for k, r in found.items()
+                if not any((r["_hname"], strong, r["_tname"]) in facts for strong in self.subsumed_by.get(r["label"], ()))
+            }
         rels = [{k: v for k, v in r.items() if not k.startswith("_")} for r in found.values()]
         doc._.relations = sorted(rels, key=lambda r: (r["evidence_start"], r["head"], r["tail"], r["label"]))
         return doc
@@ -176,8 +194,6 @@ class Relations:
         if not sent_ents:
             return
         ctx.sent, ctx.prev = sent, (prev if self.cross_sentence else None)
-        if len(sent_ents) >= 2:
-            yield from self._aliases(ctx, sent, sent_ents)
         for tok in sent:
             lemma = tok.lemma_.lower()
             lower = tok.lower_
@@ -203,10 +219,91 @@ class Relations:
                 yield from self._apply(ctx, rule, tok, kind)
         yield from self._seizures(ctx, sent, sent_ents)
         yield from self._name_frames(ctx, sent_ents)
+        yield from self._where_clauses(ctx, sent)
+
+    def _where_clauses(self, ctx, sent: Span) -> Iterable[dict]:
+        """"Y, where X operates / where the gang runs rackets": the actors of a clause
+        introduced by "where" are in the place it describes."""
+        spec = self.name_frames.get("where")
+        if not spec:
+            return
+        rule = Rule("where_clause", list(spec["labels"]), float(spec.get("confidence", 0.65)), [], [])
+        for tok in sent:
+            if tok.dep_ not in ("relcl", "advcl") or tok.pos_ not in ("VERB", "AUX"):
+                continue
+            if not any(c.dep_ == "advmod" and c.lower_ == "where" for c in tok.children):
+                continue
+            places = [a for a in self._resolve(ctx, tok.head) if a.ent.label_ == "PLACE"]
+            if not places or self._negated(tok):
+                continue
+            actors = []
+            for slot in ("agent", "subject"):
+                actors.extend(a for a in self._slot(ctx, tok, slot, "verb") if a.ent.label_ in ACTOR_LABELS)
+            for a in actors:
+                for p in places:
+                    rel = self._relation(ctx, rule, tok, a, p)
+                    if rel:
+                        yield rel
+
+    def _arms_lists(self, ctx, sent: Span, prev: Span | None, rels: list[dict]) -> list[dict]:
+        """Arms named in a sentence whose arms belong to one actor only are that actor's:
+        "X fighters carry A and B rifles, mount C guns on trucks and have used D mortars"
+        (a list the parser breaks up). A sentence that names arms but no actor at all
+        takes the actor that is the subject of the previous sentence."""
+        spec = self.arms_list
+        if not spec:
+            return []
+        arms = [e for e in ctx.ents_in(sent) if e.label_ in ARMS]
+        if not arms:
+            return []
+        min_conf = self.min_confidence
+        poss = [r for r in rels if r["label"] == "POSSESSES" and r["confidence"] >= min_conf]
+        by_start = {e.start_char: e for e in ctx.ents_in(sent)}
+        extra = None
+        if poss:
+            heads = {r["_hname"] for r in poss}
+            if len(heads) != 1:
+                return []
+            owner = by_start.get(poss[0]["head"][0])
+            if owner is None:
+                return []
+            done = {tuple(r["tail"]) for r in poss}
+            conf = float(spec.get("confidence", 0.7))
+            if spec.get("single_actor"):
+                # another possible owner named in the sentence: the list may be split
+                for e in ctx.ents_in(sent):
+                    if e.label_ in ("ARMED_GROUP", "UNIT", "PERSON") and _name(e) != _name(owner):
+                        if not (e.start > owner.start and e.start - owner.end <= 2):  # "Name (ACRONYM)"
+                            return []
+        else:
+            if not spec.get("previous_subject") or prev is None or prev.end != sent.start:
+                return []
+            if any(e.label_ in ACTOR_LABELS for e in ctx.ents_in(sent)):
+                return []
+            cands = [e for e in ctx.ents_in(prev) if e.label_ in ("ARMED_GROUP", "UNIT", "PERSON") and _is_subjectish(e)]
+            if not cands:
+                return []
+            owner, done = cands[0], set()
+            conf = float(spec.get("previous_confidence", 0.6))
+            extra = "cross_sentence"
+        rule = Rule("arms_list", ["POSSESSES"], conf, [], [])
+        out = []
+        for a in arms:
+            if (a.start_char, a.end_char) in done:
+                continue
+            noun = a.root
+            while noun.dep_ in MOD_DEPS + ("nummod",) and noun.head is not noun and noun.head.pos_ in ("NOUN", "PROPN", "NUM"):
+                noun = noun.head  # "no RPG-7 launchers": the negation is on the noun
+            if self._negated(a.root) or self._negated(noun):
+                continue
+            rel = self._relation(ctx, rule, sent.root, Arg(owner), Arg(a), extra)
+            if rel:
+                out.append(rel)
+        return out
 
     def _name_frames(self, ctx, sent_ents: list[Span]) -> Iterable[dict]:
-        """"the Colombian Army's Third Division" (possessive), "the Nairoto Brigade of the
-        Força Local" ("of"): two names joined without a trigger word."""
+        """"the Northern Army's Fifth Division" (possessive), "the Ostrava Brigade of the
+        Red Hand Front" ("of"): two names joined without a trigger word."""
         poss = self.name_frames.get("possessive")
         of = self.name_frames.get("of")
         for ent in sent_ents:
@@ -291,6 +388,7 @@ class Relations:
                 rel = self._relation(ctx, rule, tok, h, t)
                 if rel:
                     yield rel
+        pool: list[Arg] = []
         if rule.pairs:
             pool = self._slots(ctx, tok, rule.pairs, kind)
             uniq = {}
@@ -310,11 +408,11 @@ class Relations:
                         rel = self._relation(ctx, rule, tok, h, b, "conjunct")
                         if rel:
                             yield rel
-            heads = heads + pool
         if rule.locate:
             places = self._locations(ctx, tok, set(rule.locate))
             if places:
-                parts = [a for a in heads + tails if a.ent.label_ in ACTOR_LABELS]
+                roles = {"head": heads, "tail": tails, "pairs": pool}
+                parts = [a for r in rule.locate_roles for a in roles.get(r, []) if a.ent.label_ in ACTOR_LABELS]
                 loc_rule = Rule(rule.name + "+located", ["OPERATES_IN"], rule.confidence, [], [])
                 for a in parts:
                     for p in places:
@@ -330,14 +428,16 @@ class Relations:
         while stack:
             cur = stack.pop()
             for c in cur.children:
-                if c.dep_ in ("relcl", "ccomp", "advcl", "conj", "acl", "parataxis", "nsubj", "nsubjpass"):
+                if c.dep_ in ("relcl", "ccomp", "advcl", "acl", "parataxis", "nsubj", "nsubjpass"):
                     continue
+                if c.dep_ == "conj" and (c.pos_ in ("VERB", "AUX") or cur is tok):
+                    continue  # another clause, not another noun of this phrase
                 if c.dep_ == "prep" and c.lower_ in preps:
                     for g in c.children:
                         if g.dep_ == "pobj":
                             out.extend(a for a in self._resolve(ctx, g) if a.ent.label_ == "PLACE")
                             stack.append(g)
-                elif c.dep_ in ("prep", "pobj", "dobj", "compound", "amod"):
+                elif c.dep_ in ("prep", "pobj", "dobj", "compound", "amod", "conj", "appos"):
                     stack.append(c)
         return out
 
@@ -401,6 +501,9 @@ class Relations:
                 toks = self._patient(tok)
             elif slot == "subject":
                 toks = self._subject(tok)
+            elif slot == "modifier":
+                # "the Varnak-based group": a name modifying the participle
+                toks = [c for c in tok.children if c.dep_ in ("npadvmod", "compound", "nmod") and c.i in ctx.owner]
         else:
             if slot in ("agent", "poss"):
                 toks = [c for c in tok.children if c.dep_ == "poss"]
@@ -410,12 +513,39 @@ class Relations:
                 toks = self._referent(tok)
             elif slot == "governor":
                 toks = self._governor(tok)
+            elif slot == "doer":
+                # "X launched an offensive against Y", "X struck a deal with Y"
+                if tok.dep_ in ("dobj", "obj") and tok.head.pos_ in ("VERB", "AUX"):
+                    toks = self._agent(tok.head)
             elif slot == "patient":
                 toks = self._prep_objects(tok, "of")
         args: list[Arg] = []
         for t in toks:
+            if any(c.dep_ == "det" and c.lower_ in self.negation_words for c in t.children):
+                continue  # "has no RPG-7 launchers"
             args.extend(self._resolve(ctx, t, conj=True))
+        if not args and kind == "verb" and slot in ("agent", "subject") and not (slot == "agent" and self._is_passive(tok)):
+            # "X, the brigade trained with support, which has fought": the relative
+            # pronoun hung on the wrong noun; it stands for the nearest actor before it
+            rel = self._relative_pronoun(tok)
+            if rel is not None:
+                before = [e for e in ctx.ents_in(rel.sent) if e.end <= rel.i and e.label_ in ACTOR_LABELS]
+                if before:
+                    args.append(Arg(before[-1], {"anaphora": self.penalties.get("anaphora", 1.0)}))
         return args
+
+    def _relative_pronoun(self, tok: Token) -> Token | None:
+        cur = tok
+        for _ in range(4):
+            if cur.dep_ == "relcl":
+                for c in cur.children:
+                    if c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("WDT", "WP"):
+                        return c
+                return None
+            if cur.dep_ not in ("conj", "xcomp") or cur.head is cur:
+                return None
+            cur = cur.head
+        return None
 
     @staticmethod
     def _prep_objects(tok: Token, word: str) -> list[Token]:
@@ -427,6 +557,18 @@ class Relations:
                 out.extend(gg for g in c.children if g.dep_ == "prep" for gg in g.children if gg.dep_ == "pobj")
             elif c.dep_ == "prt" and c.lower_ == word:
                 out.extend(g for g in tok.children if g.dep_ == "dobj")
+        if not out and tok.dep_ == "acomp":
+            # "X is strongest in Y": the phrase hangs on the copula
+            for c in tok.head.children:
+                if c.dep_ == "prep" and c.lower_ == word:
+                    out.extend(g for g in c.children if g.dep_ == "pobj")
+        if not out:
+            # "seized ammunition from X": the phrase attached to the object
+            for o in tok.children:
+                if o.dep_ == "dobj":
+                    for c in o.children:
+                        if c.dep_ == "prep" and c.lower_ == word:
+                            out.extend(g for g in c.children if g.dep_ == "pobj")
         # "including" is tagged as a verb sometimes
         if word in ("including",):
             for c in tok.children:
@@ -497,11 +639,6 @@ class Relations:
             out.extend(self._subject(tok.head.head))
         if tok.dep_ in ("nsubj", "nsubjpass"):
             out.extend(c for c in tok.head.children if c.dep_ in ("attr", "oprd", "acomp") and c is not tok)
-        # "Warchild, the most well-known leader of" with a name before the noun phrase
-        if not out:
-            for c in tok.children:
-                if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN":
-                    pass
         return out
 
     def _governor(self, tok: Token) -> list[Token]:
@@ -531,6 +668,15 @@ class Relations:
             for c in others:
                 for a in self._resolve_one(ctx, c, depth):
                     out.append(a.with_penalty("conjunct", self.penalties.get("conjunct", 1.0)))
+            # "controls most of X, including Y and Z": the items the phrase includes
+            if depth < 3:
+                for c in [tok] + others:
+                    for p in c.children:
+                        if p.dep_ == "prep" and p.lower_ in self.include_words:
+                            for g in p.children:
+                                if g.dep_ in ("pobj", "dobj"):
+                                    for a in self._resolve(ctx, g, True, depth + 1):
+                                        out.append(a.with_penalty("conjunct", self.penalties.get("conjunct", 1.0)))
         return out
 
     def _resolve_one(self, ctx, tok: Token, depth: int = 0) -> list[Arg]:
@@ -543,7 +689,7 @@ class Relations:
                 # "9mm pistols": the calibre modifies the weapon
                 for c in ent.root.children:
                     m = ctx.owner.get(c.i)
-                    if m is not None and m is not ent and m.label_ in ARMS and c.dep_ in MOD_DEPS + ("nummod",):
+                    if m is not None and m is not ent and m.label_ in ARMS and c.dep_ in MOD_DEPS + ("nummod", "quantmod"):
                         out.append(Arg(m))
                 # "Glock pistols chambered in 9 mm"
             return out
@@ -582,16 +728,18 @@ class Relations:
                 return out
         if lemma in self.place_nouns or lower in self.place_nouns:
             for c in tok.children:
-                if c.dep_ == "prep" and c.lower_ in ("of", "around", "in"):
+                if c.dep_ == "prep" and c.lower_ in self.place_preps:
                     for g in c.children:
                         if g.dep_ == "pobj":
                             out.extend(a for a in self._resolve(ctx, g, True, depth + 1) if a.ent.label_ == "PLACE")
             if out:
                 return out
         pen = self.penalties.get("modifier", 1.0)
-        # "M23 fighters", "El Trece's gunmen", "a Barrio 18 safe house", "Maduro government"
+        # "XYZ fighters", "Brevik's gunmen", "a Red Hand safe house", "the Brevik government"
         for c in tok.children:
-            if c.dep_ in MOD_DEPS and c.i in ctx.owner:
+            if c.dep_ == "nummod" and c.i in ctx.owner and ctx.owner[c.i].label_ in ARMS:
+                out.append(Arg(ctx.owner[c.i]))  # "AK-47 rifles" parsed as a number
+            elif c.dep_ in MOD_DEPS and c.i in ctx.owner:
                 m = ctx.owner[c.i]
                 if m.label_ in ARMS:
                     out.append(Arg(m))
@@ -600,11 +748,15 @@ class Relations:
             elif c.dep_ == "poss" and c.lower_ in self.pronouns and (lemma in self.member_nouns or lemma in self.facility_nouns):
                 out.extend(a.with_penalty("modifier", pen) for a in self._resolve_one(ctx, c, depth + 1))
         if not out and (lemma in self.member_nouns or lemma in self.facility_nouns):
-            for c in tok.children:
-                if c.dep_ == "prep" and c.lower_ in ("of", "from"):
-                    for g in c.children:
-                        if g.dep_ == "pobj" and g.i in ctx.owner:
-                            out.append(Arg(ctx.owner[g.i], {"modifier": pen}))
+            # "gunmen from X and from Y", "troops of X and Y"
+            preps = [c for c in tok.children if c.dep_ == "prep" and c.lower_ in ("of", "from", "under")]
+            preps += [cc for c in preps for cc in c.conjuncts if cc.dep_ in ("conj", "prep")]
+            for c in preps:
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        for gg in [g, *g.conjuncts]:
+                            if gg.i in ctx.owner:
+                                out.append(Arg(ctx.owner[gg.i], {"modifier": pen}))
         if not out and tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ in ("NOUN", "PRON", "NUM"):
             # "a unit of roughly 150 fighters that controls": the phrase the "of" belongs to
             out.extend(self._resolve_one(ctx, tok.head.head, depth + 1))
@@ -646,7 +798,7 @@ class Relations:
     # ------------------------------------------------------------------ seizures from facilities
 
     def _seizures(self, ctx, sent: Span, sent_ents: list[Span]) -> Iterable[dict]:
-        """"A raid on a Barrio 18 safe house recovered an AK-47": arms seized from an
+        """"A raid on a Red Hand safe house recovered an AK-47": arms seized from an
         actor's facility are the actor's."""
         arms = [e for e in sent_ents if e.label_ in ARMS]
         if not arms:
@@ -670,10 +822,12 @@ class Relations:
 
     # ------------------------------------------------------------------ aliases
 
-    def _aliases(self, ctx, sent: Span, sent_ents: list[Span]) -> Iterable[dict]:
+    def _aliases(self, ctx, sent_ents: list[Span]) -> Iterable[dict]:
+        """"Name (ACRONYM)", "Name, known as "Nick"", "Name a.k.a. Nick": checked on the
+        whole document, since "a.k.a." can end a sentence for the parser."""
         if self.alias_cue is None:
             return
-        doc = sent.doc
+        doc = ctx.doc
         rule = Rule("alias_cue", ["ALIAS_OF"], self.penalties.get("alias", 0.95), [], [])
         for i, a in enumerate(sent_ents):
             if a.label_ in self.alias_skip:
@@ -696,7 +850,7 @@ class Relations:
 
     def _short_forms(self, ctx) -> Iterable[dict]:
         """A shorter name that starts or ends a longer name of the same label in the
-        document: "Guerrero" / "Niño Guerrero"."""
+        document: "Brevik" / "Tomas Brevik"."""
         by_label: dict[str, dict[str, Span]] = {}
         for e in ctx.ents:
             by_label.setdefault(e.label_, {}).setdefault(_name(e), e)
