@@ -93,3 +93,19 @@ def test_tables(nlp):
     counts = mentions.groupby(["doc_id", "entity_id"]).size()
     for row in entities.itertuples():
         assert counts[(row.doc_id, row.entity_id)] == row.mentions
+
+
+def test_cooccurrence_baseline_gives_pairs_the_majority_label(nlp, tmp_path):
+    import json
+
+    text = "Los Choneros fighters operate in Guayaquil. Los Lobos fighters patrol Cuenca and Quito."
+    ents = [(0, 12, "ARMED_GROUP"), (33, 42, "PLACE"), (44, 53, "ARMED_GROUP"), (70, 76, "PLACE"), (81, 86, "PLACE")]
+    gold = {"id": "d", "text": text,
+            "entities": [{"id": f"e{i}", "start": s, "end": e, "label": lab} for i, (s, e, lab) in enumerate(ents, 1)],
+            "relations": [{"head": "e1", "tail": "e2", "label": "OPERATES_IN"}, {"head": "e3", "tail": "e4", "label": "OPERATES_IN"}]}
+    assert [text[s:e] for s, e, _ in ents] == ["Los Choneros", "Guayaquil", "Los Lobos", "Cuenca", "Quito"]
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(gold) + "\n", encoding="utf-8")
+    scores = osint_extract.evaluate([path], baseline="cooccurrence")
+    # every ARMED_GROUP-PLACE pair in a sentence: 3 facts, 2 of them in the gold
+    assert (scores.relations["OPERATES_IN"].tp, scores.relations["OPERATES_IN"].fp) == (2, 1)

@@ -20,3 +20,9 @@ def test_seed_text_matches_its_gold(seed_path):
     gold = read_jsonl(seed_path / "tocoron.gold.jsonl")
     text = (seed_path / "tocoron.txt").read_text(encoding="utf-8")
     assert gold[0]["text"].strip() == text.strip()
+
+
+def test_seed_relation_scores(nlp, seed_path):
+    scores = osint_extract.evaluate([seed_path / "tocoron.gold.jsonl"])
+    micro = scores.relations["micro"]
+    assert micro.f1 >= 0.65 and micro.precision >= 0.75, micro
