@@ -20,12 +20,13 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from .schema import ENTITY_LABELS, RELATION_LABELS
 
-__all__ = ["GoldFormatError", "iter_jsonl", "read_jsonl", "write_jsonl"]
+__all__ = ["GoldFormatError", "atomic_writer", "iter_jsonl", "json_lines", "read_jsonl", "write_jsonl"]
 
 PathLike = str | os.PathLike[str]
 
@@ -115,39 +116,45 @@ def _validate(doc: Any, fail: Callable[[str, str | None], NoReturn]) -> None:
                 fail(f"relation #{i} ({rel['label']}) {key} {ref!r} is not an entity of the document", doc_id)
 
 
-def iter_jsonl(path: PathLike, *, validate: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield documents lazily so large prediction files need not sit in memory.
-
-    Invalid JSON is always an error; with ``validate=False`` nothing else is checked.
-    """
-    seen: dict[str, int] = {}
+def json_lines(path: PathLike) -> Iterator[tuple[int, Any, str | None]]:
+    """(1-based line number, parsed value, problem) for each non-blank line; a line that is
+    not UTF-8 or not JSON has value None and says why, so callers can stop or skip."""
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
                 continue
-
-            def fail(problem: str, doc_id: str | None = None, _line: int = lineno) -> NoReturn:
-                raise GoldFormatError(path, _line, problem, doc_id)
-
             try:
-                line = raw.decode("utf-8")
+                yield lineno, json.loads(raw.decode("utf-8")), None
             except UnicodeDecodeError as exc:
-                fail(f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
-            try:
-                doc = json.loads(line)
+                yield lineno, None, f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
             except json.JSONDecodeError as exc:
-                fail(f"invalid JSON: {exc.msg} at column {exc.colno}")
-            if not isinstance(doc, dict):
-                fail(f"expected a JSON object, got {type(doc).__name__}")
-            if validate:
-                _validate(doc, fail)
-                doc_id = doc["id"]
-                if doc_id in seen:
-                    fail(f"duplicate document id (first seen on line {seen[doc_id]})", doc_id)
-                seen[doc_id] = lineno
-            yield doc
+                yield lineno, None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+
+
+def iter_jsonl(path: PathLike, *, validate: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield documents lazily so large prediction files need not sit in memory.
+
+    Invalid JSON is always an error; with ``validate=False`` nothing else is checked.
+    """
+    seen: dict[str, int] = {}
+    for lineno, doc, problem in json_lines(path):
+
+        def fail(problem: str, doc_id: str | None = None, _line: int = lineno) -> NoReturn:
+            raise GoldFormatError(path, _line, problem, doc_id)
+
+        if problem is not None:
+            fail(problem)
+        if not isinstance(doc, dict):
+            fail(f"expected a JSON object, got {type(doc).__name__}")
+        if validate:
+            _validate(doc, fail)
+            doc_id = doc["id"]
+            if doc_id in seen:
+                fail(f"duplicate document id (first seen on line {seen[doc_id]})", doc_id)
+            seen[doc_id] = lineno
+        yield doc
 
 
 def read_jsonl(path: PathLike, *, validate: bool = True) -> list[dict[str, Any]]:
@@ -162,30 +169,28 @@ def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_jsonl(docs: Iterable[dict[str, Any]], path: PathLike) -> None:
-    """Write one compact object per line, atomically.
-
-    Goes through a temp file in the target folder and ``os.replace`` so a crash or a
-    bad document never leaves an existing file half-written.
-    """
+@contextmanager
+def atomic_writer(path: PathLike, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file that appears at `path` only when the block completes: written to a temp
+    file in the same folder, synced, then moved over the target with ``os.replace``, so a
+    crash or an error never leaves a half-written file or spoils an existing one."""
     target = Path(path)
-    folder = target.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    text = "b" not in mode
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            for doc in docs:
-                fh.write(json.dumps(_ordered(doc), ensure_ascii=False, separators=(",", ":")))
-                fh.write("\n")
+        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if text else {})) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         # mkstemp creates 0600; give the file the mode a plain open() would have.
         try:
-            mode = os.stat(target).st_mode & 0o777
+            file_mode = os.stat(target).st_mode & 0o777
         except FileNotFoundError:
             umask = os.umask(0)
             os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp_name, mode)
+            file_mode = 0o666 & ~umask
+        os.chmod(tmp_name, file_mode)
         os.replace(tmp_name, target)
     except BaseException:
         try:
@@ -193,3 +198,11 @@ def write_jsonl(docs: Iterable[dict[str, Any]], path: PathLike) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_jsonl(docs: Iterable[dict[str, Any]], path: PathLike) -> None:
+    """Write one compact object per line, atomically."""
+    with atomic_writer(path) as fh:
+        for doc in docs:
+            fh.write(json.dumps(_ordered(doc), ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")

@@ -47,7 +47,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -55,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import GoldFormatError, read_jsonl, write_jsonl
+from .documents import GoldFormatError, atomic_writer, json_lines, read_jsonl, write_jsonl
 from .labelmaps import LabelMap
 from .schema import ENTITY_LABELS, RELATION_LABELS
 
@@ -275,26 +274,12 @@ def _check_doc(
 
 
 def _json_lines(path: Path, ctx: _Ctx) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed value) per non-blank line; bad JSON is a problem on its line.
-
-    ``documents.iter_jsonl`` does not give line numbers, which the foreign-format and
-    lenient checks need, so lines are parsed here the same way (bytes per line, BOM ok).
-    """
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                ctx.problem("invalid_json", path, lineno, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
-                continue
-            except json.JSONDecodeError as exc:
-                ctx.problem("invalid_json", path, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
-                continue
-            yield lineno, value
+    """(line number, parsed value) per non-blank line; bad JSON is a problem on its line."""
+    for lineno, value, problem in json_lines(path):
+        if problem is not None:
+            ctx.problem("invalid_json", path, lineno, problem)
+            continue
+        yield lineno, value
 
 
 def _doc_head(
@@ -651,8 +636,10 @@ def write_brat(docs: Iterable[Mapping[str, Any]], folder: PathLike) -> FormatRep
             if rel_["head"] not in tids or rel_["tail"] not in tids:
                 raise ValueError(f"doc {doc['id']!r}: relation {rel_['label']} points to a missing entity")
             lines.append(f"R{i}\t{rel_['label']} Arg1:{tids[rel_['head']]} Arg2:{tids[rel_['tail']]}")
-        _atomic_write(txt, text.encode("utf-8"))
-        _atomic_write(txt.with_suffix(".ann"), "".join(f"{line}\n" for line in lines).encode("utf-8"))
+        with atomic_writer(txt, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        with atomic_writer(txt.with_suffix(".ann"), "wb") as fh:
+            fh.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
         report.documents += 1
         report.entities += len(tids)
         report.relations += len(doc.get("relations") or [])
@@ -801,7 +788,8 @@ def write_docbin(docs: Iterable[Mapping[str, Any]], path: PathLike) -> FormatRep
         bin_.add(sdoc)
         report.documents += 1
         report.entities += len(spans)
-    _atomic_write(path, bin_.to_bytes())
+    with atomic_writer(path, "wb") as fh:
+        fh.write(bin_.to_bytes())
     return report
 
 
@@ -947,25 +935,3 @@ def write_documents(docs: Iterable[Mapping[str, Any]], path: PathLike, format: s
     if fmt == "re3d":
         raise ValueError("re3d is a read-only format here")
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Temp file + ``os.replace``, as ``documents.write_jsonl`` does, so no half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

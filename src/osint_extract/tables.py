@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
 
 import pandas as pd
 
+from .documents import atomic_writer
 from .inputs import InputError
 from .results import Result
 from .schema import SYMMETRIC
@@ -113,23 +111,6 @@ def entities_table(results: Iterable[Result]) -> pd.DataFrame:
 def relations_table(results: Iterable[Result]) -> pd.DataFrame:
     """One row per relation (fact) per document, with its evidence."""
     return pd.DataFrame([row for r in results for row in relation_rows(r)], columns=RELATION_COLUMNS)
-
-
-@contextmanager
-def atomic_writer(path: Path) -> Iterator[IO[str]]:
-    """A text file that appears at `path` only if the block completes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_outputs(results: Iterable[Result], out_dir: str | Path, errors: list[InputError] | None = None) -> int:
