@@ -249,7 +249,8 @@ def test_re3d_parent_folder_and_label_map(tmp_path: Path) -> None:
     assert detect_format(tmp_path) == "re3d"
     docs, report = read_documents(tmp_path, label_map="re3d")
     assert [d["id"] for d in docs] == ["D1", "D2", "D3"]
-    assert report.labels_left_out == {"Temporal": 1, "HasAttrOf": 1}
+    # one gold span in the fixture starts with "the", cut to the schema's convention
+    assert report.labels_left_out == {"Temporal": 1, "HasAttrOf": 1, "gold_spans:cut": 1}
     assert all(e["label"] != "Temporal" for d in docs for e in d["entities"])
 
 
@@ -519,8 +520,8 @@ def test_real_re3d_folder(folder: Path) -> None:
         assert all(r["head"] in ids and r["tail"] in ids for r in doc["relations"])
     mapped, mreport = read_documents(folder, label_map="re3d")
     assert {e["label"] for d in mapped for e in d["entities"]} <= {"Person", "Organisation", "Location", "Weapon"}
-    assert sum(len(d["entities"]) for d in mapped) + sum(
+    assert sum(len(d["entities"]) for d in mapped) + mreport.labels_left_out["gold_spans:dropped"] + sum(
         n for label, n in mreport.labels_left_out.items() if label[0].isupper() and label in {
-            "Nationality", "Temporal", "Quantity", "MilitaryPlatform", "Vehicle", "Money", "DocumentReference",
+            "Nationality", "Temporal", "Quantity", "Vehicle", "Money", "DocumentReference",
             "CommsIdentifier", "Frequency", "Coordinate", "Url"}
     ) == report.entities

@@ -155,3 +155,24 @@ def test_mapped_documents_score(tmp_path: Path) -> None:
     # Only shared labels are counted (rows for unseen shared labels need scoring.py's help).
     assert set(scores.entities_strict) <= {*lm.entity_labels, "micro"}
     assert scores.relations["InChargeOf"].tp == 1 and scores.relations["CoLocated"].fp == 1
+
+
+def test_gold_spans_follow_the_schema_conventions() -> None:
+    text = "We met the United States envoy. The  Coalition struck Raqqa."
+    lm = LabelMap.from_dict({
+        "predicted": {"entities": {"PLACE": "Location"}, "relations": {}},
+        "gold": {"entities": ["Location", "Organisation"], "relations": ["CoLocated"]},
+        "gold_spans": {"strip_leading": ["the"], "drop": ["we"]},
+    })
+    doc = {"id": "d", "text": text, "relations": [{"head": "e1", "tail": "e2", "label": "CoLocated"}], "entities": [
+        {"id": "e1", "start": 0, "end": 2, "label": "Organisation"},
+        {"id": "e2", "start": 7, "end": 24, "label": "Location"},
+        {"id": "e3", "start": 32, "end": 46, "label": "Organisation"},
+        {"id": "e4", "start": 54, "end": 59, "label": "Location"}]}
+    left_out: Counter = Counter()
+    [out] = lm.apply_gold([doc], left_out)
+    assert [(text[e["start"]:e["end"]], e["label"]) for e in out["entities"]] == [
+        ("United States", "Location"), ("Coalition", "Organisation"), ("Raqqa", "Location")]
+    assert out["relations"] == []  # its head, "We", was dropped
+    assert left_out == {"gold_spans:cut": 2, "gold_spans:dropped": 1}
+    assert lm.apply_pred([doc]) != [out]  # predictions keep their spans

@@ -14,6 +14,9 @@ YAML layout::
       relations: [InChargeOf, BelongsTo]           # a list keeps the labels as they are
     symmetric: [FightingAgainst, AlliesOf]         # shared labels scored without direction
     alias: IsSynonymOf                             # shared label playing ALIAS_OF's role
+    gold_spans:                                    # the schema's span rules applied to gold
+      strip_leading: [the, a, an]                  # words cut from the start of gold spans
+      drop: [we, he, they]                         # gold mentions that are only one of these
 
 Rules:
 - A label a side does not name is left out (with its relations); the ``left_out`` counter
@@ -23,6 +26,9 @@ Rules:
   predicted side.
 - ``symmetric``/``alias`` default to the schema's (``SYMMETRIC``, ``ALIAS_OF``), right for
   maps into the schema's own labels.
+- ``gold_spans`` brings another dataset's span conventions to the schema's before scoring
+  (the schema leaves determiners out of spans and pronouns out of the annotation); the
+  cut and dropped mentions are counted under ``gold_spans:...`` in ``left_out``.
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ from .schema import SYMMETRIC
 
 __all__ = ["LabelMap"]
 
-_TOP_KEYS = {"name", "description", "predicted", "gold", "entities", "relations", "symmetric", "alias"}
+_TOP_KEYS = {"name", "description", "predicted", "gold", "entities", "relations", "symmetric", "alias", "gold_spans"}
 _SIDE_KEYS = {"entities", "relations"}
 
 
@@ -91,6 +97,8 @@ class LabelMap:
     gold_relations: Mapping[str, str | None] | None = None
     symmetric: frozenset[str] = SYMMETRIC
     alias: str | None = "ALIAS_OF"
+    strip_leading: frozenset[str] = frozenset()
+    drop_texts: frozenset[str] = frozenset()
     path: Path | None = field(default=None, compare=False)
 
     # -- loading ---------------------------------------------------------------
@@ -137,6 +145,11 @@ class LabelMap:
         alias = data.get("alias", "ALIAS_OF")
         if alias is not None and not isinstance(alias, str):
             raise ValueError(f"{where}: 'alias' must be a label or null")
+        spans = data.get("gold_spans") or {}
+        if not isinstance(spans, dict) or set(spans) - {"strip_leading", "drop"}:
+            raise ValueError(f"{where}: 'gold_spans' takes 'strip_leading' and 'drop' word lists")
+        strip_leading = frozenset(str(w).lower() for w in spans.get("strip_leading") or [])
+        drop_texts = frozenset(" ".join(str(w).lower().split()) for w in spans.get("drop") or [])
         name = data.get("name") or (path.stem if path else "labelmap")
         lm = cls(
             name=str(name),
@@ -146,6 +159,8 @@ class LabelMap:
             gold_relations=gold_relations,
             symmetric=frozenset(symmetric_raw),
             alias=alias,
+            strip_leading=strip_leading,
+            drop_texts=drop_texts,
             path=path,
         )
         # Explicit symmetric/alias labels must exist in the shared space, or a typo would
@@ -193,11 +208,37 @@ class LabelMap:
 
     def apply_gold(self, docs: Iterable[Mapping[str, Any]], left_out: Counter[str] | None = None) -> list[dict[str, Any]]:
         """Gold docs with shared labels; unnamed labels dropped and counted in `left_out`."""
+        if self.strip_leading or self.drop_texts:
+            docs = [self._conform_spans(doc, left_out) for doc in docs]
         if self.gold_entities is None:
             return [_copy(doc) for doc in docs]
         entities = {**self.pred_entities, **self.gold_entities}
         relations = {**self.pred_relations, **(self.gold_relations or {})}
         return [_apply(doc, entities, relations, left_out) for doc in docs]
+
+    def _conform_spans(self, doc: Mapping[str, Any], left_out: Counter[str] | None) -> dict[str, Any]:
+        """The doc with leading `strip_leading` words cut from its gold spans and mentions
+        that are only a `drop_texts` word removed (with their relations)."""
+        text = doc.get("text", "")
+        kept = []
+        for ent in doc.get("entities") or []:
+            start, end = ent["start"], ent["end"]
+            words = text[start:end].split()
+            if " ".join(words).lower() in self.drop_texts:
+                if left_out is not None:
+                    left_out["gold_spans:dropped"] += 1
+                continue
+            while len(words) > 1 and words[0].lower() in self.strip_leading:
+                start = text.index(words[1], start + len(words[0]))
+                words = words[1:]
+            if start != ent["start"]:
+                if left_out is not None:
+                    left_out["gold_spans:cut"] += 1
+                ent = {**ent, "start": start, **({"text": text[start:end]} if "text" in ent else {})}
+            kept.append(ent)
+        ids = {e["id"] for e in kept}
+        relations = [r for r in doc.get("relations") or [] if r["head"] in ids and r["tail"] in ids]
+        return {**doc, "entities": kept, "relations": relations}
 
     def apply_pred(self, docs: Iterable[Mapping[str, Any]], left_out: Counter[str] | None = None) -> list[dict[str, Any]]:
         """Predicted docs with shared labels; unnamed labels dropped and counted in `left_out`."""
