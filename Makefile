@@ -29,7 +29,9 @@ test: install-test
 	$(BIN)/python -m pytest -q tests
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dask]'
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/throughput.py
 
 clean:
 	rm -rf $(VENV) out build src/*.egg-info

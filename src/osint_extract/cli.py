@@ -17,10 +17,9 @@ from .formats import FORMATS, GoldFormatWarning, read_documents, write_documents
 from .evaluation import evaluate as run_evaluation
 from .evaluation import write_report
 from .scoring import SECTIONS
-from .extraction import extract_many, get_pipeline
-from .inputs import discover, read_texts
+from .batch import run_batch
+from .inputs import discover
 from .pipeline import ModelNotFound
-from .tables import write_outputs
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -30,29 +29,42 @@ CONFIG_HELP = "Pipeline config (config.cfg or its folder); default: the bundled 
 
 @app.command()
 def extract(
-    paths: List[Path] = typer.Argument(..., help="Text/Markdown files or folders (searched recursively)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents.jsonl, mentions.csv, entities.csv, relations.csv, controls.csv, errors.csv."),
+    paths: List[Path] = typer.Argument(..., help="Files or folders (searched recursively): .txt .md .html .htm .pdf .docx .jsonl"),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for documents.jsonl, mentions.csv, entities.csv, relations.csv, controls.csv, errors.csv, manifest.csv."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
-    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Worker processes for nlp.pipe."),
-    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Worker processes for nlp.pipe (local engine)."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Documents per batch."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", min=1000, help="Longer documents are processed in chunks of at most this many characters (default: the pipeline's max_length)."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine) or dask (a Dask distributed cluster)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address; a LocalCluster when left out."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Workers of the LocalCluster (dask engine without --scheduler)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit with status 1 when any input could not be read."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
 ) -> None:
-    """Extract entities from documents into tables."""
+    """Extract entities and relations from documents into tables; a rerun with the same
+    --out resumes, skipping documents finished and unchanged."""
     try:
-        docs = discover(paths)
-        nlp = get_pipeline(model, config)
+        found = discover(paths)
+        total = len(found)
+        # a .jsonl file holds any number of documents: no total to show then
+        known_total = None if any(d.kind == "jsonl" for d in found) else total
+        with tqdm(total=known_total, unit="doc", disable=not progress, file=sys.stderr) as bar:
+            report = run_batch(
+                paths, out, model=model, config=config, n_process=n_process, batch_size=batch_size,
+                max_length=max_length, engine=engine, scheduler=scheduler, workers=workers, progress=bar.update,
+            )
     except (FileNotFoundError, ModelNotFound, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
-    errors: list = []
-    results = extract_many(read_texts(docs, errors), nlp=nlp, n_process=n_process, batch_size=batch_size)
-    results = tqdm(results, total=len(docs), unit="doc", disable=not progress, file=sys.stderr)
-    count = write_outputs(results, out, errors)
-    for error in errors:
+    for error in report.errors:
         typer.echo(f"skipped {error.path}: {error.reason}", err=True)
-    typer.echo(f"{count} documents -> {out}", err=True)
-    if count == 0 and docs:
+    typer.echo(
+        f"{report.documents} documents -> {out} ({report.processed} processed, {report.reused} unchanged since the last run, "
+        f"{len(report.errors)} unreadable)",
+        err=True,
+    )
+    if report.documents == 0 and total or strict and report.errors:
         raise typer.Exit(1)
 
 

@@ -193,3 +193,67 @@ def _relations(doc: Doc, entity_of: dict, mention_id: dict) -> list[Relation]:
 def as_dict(obj: Any) -> dict[str, Any]:
     """Plain-dict view of any result dataclass."""
     return asdict(obj)
+
+
+def result_from_dict(data: dict[str, Any]) -> Result:
+    """A Result back from `as_dict`: results travel between processes and machines, and
+    wait in a run's cache, as plain JSON."""
+    entities = [
+        Entity(e["id"], e["name"], e["label"], [Mention(**m) for m in e["mentions"]], list(e["aliases"]))
+        for e in data["entities"]
+    ]
+    return Result(data["id"], data["text"], entities, [Relation(**r) for r in data["relations"]])
+
+
+def merge_results(doc_id: str, parts: list[tuple[int, Result]]) -> Result:
+    """One document's result from the results of its consecutive chunks (start offset,
+    result): offsets shifted back, entities with the same label and name joined, mentions
+    and entities numbered again in text order."""
+    text = "".join(r.text for _, r in parts)
+    key_of: dict[tuple[str, str], Entity] = {}
+    renamed: dict[tuple[int, str], Entity] = {}
+    mentions: list[tuple[Mention, Entity]] = []
+    for n, (offset, part) in enumerate(parts):
+        for entity in part.entities:
+            key = (entity.label, mention_name(entity.name, 0, len(entity.name)))
+            merged = key_of.setdefault(key, Entity("", entity.name, entity.label))
+            for alias in entity.aliases:
+                if alias not in merged.aliases and alias != merged.name:
+                    merged.aliases.append(alias)
+            renamed[(n, entity.id)] = merged
+            for m in entity.mentions:
+                mentions.append((Mention("", m.start + offset, m.end + offset, m.label, m.text, "", m.sentence), merged))
+    mentions.sort(key=lambda pair: (pair[0].start, pair[0].end))
+    order: list[Entity] = []
+    for _, entity in mentions:
+        if entity not in order:
+            order.append(entity)
+    for k, entity in enumerate(order, 1):
+        entity.id = f"E{k}"
+    mention_ids: dict[tuple[int, int], str] = {}
+    for k, (m, entity) in enumerate(mentions, 1):
+        mention_ids[(m.start, m.end)] = f"m{k}"
+        entity.mentions.append(Mention(f"m{k}", m.start, m.end, m.label, m.text, entity.id, m.sentence))
+    relations: list[Relation] = []
+    for n, (offset, part) in enumerate(parts):
+        by_id = {m.id: m for m in part.mentions}
+        for r in part.relations:
+            head, tail = by_id[r.head_mention], by_id[r.tail_mention]
+            relations.append(
+                Relation(
+                    head=renamed[(n, r.head)].id,
+                    tail=renamed[(n, r.tail)].id,
+                    label=r.label,
+                    confidence=r.confidence,
+                    evidence=r.evidence,
+                    evidence_start=r.evidence_start + offset,
+                    evidence_end=r.evidence_end + offset,
+                    pattern=r.pattern,
+                    head_mention=mention_ids[(head.start + offset, head.end + offset)],
+                    tail_mention=mention_ids[(tail.start + offset, tail.end + offset)],
+                    head_name=r.head_name,
+                    tail_name=r.tail_name,
+                    support=r.support,
+                )
+            )
+    return Result(doc_id, text, order, relations)

@@ -1,0 +1,104 @@
+"""Batch throughput and memory: words per second and peak memory of real `osint-extract
+extract` runs over a large corpus built from the bundled one.
+
+    python benchmarks/throughput.py [--words 1000000] [--skip-dask]
+
+In one run it prints, for the same corpus of at least --words words (the bundled
+documents copied into sub-folders until the count is reached):
+  - the bare base pipeline (nlp.pipe in this process, for reference);
+  - the full pipeline through the CLI with 1 process, with --n-process 2, and with the
+    dask engine on a LocalCluster of 2 workers;
+and the peak memory (sum of the resident memory of the run's process tree, sampled every
+50 ms) of 1-process runs at 1x (a tenth of --words) and 10x (--words) corpus size.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = Path(sys.executable).with_name("osint-extract")
+
+
+def build_corpus(folder: Path, words: int) -> int:
+    """Copies of corpus/docs in numbered sub-folders until `words` words; returns the count."""
+    docs = sorted((ROOT / "corpus" / "docs").glob("*.txt"))
+    per_copy = sum(len(p.read_text(encoding="utf-8").split()) for p in docs)
+    copies = -(-words // per_copy)
+    for k in range(copies):
+        target = folder / f"copy{k:04d}"
+        target.mkdir(parents=True)
+        for path in docs:
+            shutil.copy(path, target / path.name)
+    return copies * per_copy
+
+
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB, whole process tree) of one CLI run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(CLI), *args, "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"osint-extract {' '.join(args)} failed:\n{proc.stderr.read().decode()}")
+    return seconds, peak / 2**20
+
+
+def bare_rate(folder: Path) -> float:
+    import osint_extract  # noqa: F401  (the same base pipeline the CLI builds on)
+    from osint_extract.pipeline import load_base, read_config
+
+    nlp = load_base(None, list(read_config()["osint"]["base_models"]))
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.txt"))]
+    n_words = sum(len(t.split()) for t in texts)
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=16):
+        pass
+    return n_words / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--skip-dask", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="osint-throughput-") as tmp:
+        tmp_path = Path(tmp)
+        big, small = tmp_path / "10x", tmp_path / "1x"
+        n_big = build_corpus(big, args.words)
+        n_small = build_corpus(small, args.words // 10)
+        print(f"corpus: {n_big:,} words (10x), {n_small:,} words (1x), from corpus/docs; {psutil.cpu_count()} CPUs")
+        print(f"bare base pipeline (in process): {bare_rate(big):,.0f} words/s")
+        rates = {}
+        runs = [("full pipeline, 1 process", []), ("full pipeline, --n-process 2", ["--n-process", "2"])]
+        if not args.skip_dask:
+            runs.append(("full pipeline, dask engine, 2 local workers", ["--engine", "dask", "--workers", "2"]))
+        for name, extra in runs:
+            seconds, peak = run(["extract", str(big), "--out", str(tmp_path / f"out-{len(rates)}"), *extra])
+            rates[name] = n_big / seconds
+            print(f"{name}: {rates[name]:,.0f} words/s ({seconds:.1f} s, peak memory {peak:,.0f} MiB)")
+            if len(rates) == 1:
+                peak_10x = peak
+        one = rates["full pipeline, 1 process"]
+        print(f"--n-process 2 / 1 process: {rates['full pipeline, --n-process 2'] / one:.2f}x")
+        _, peak_1x = run(["extract", str(small), "--out", str(tmp_path / "out-1x")])
+        print(f"peak memory, 1 process: {peak_1x:,.0f} MiB at 1x, {peak_10x:,.0f} MiB at 10x ({peak_10x / peak_1x:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

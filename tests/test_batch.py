@@ -1,0 +1,150 @@
+"""Batch runs: resume, changed documents, a real SIGKILL mid-run, parallel and dask
+engines giving the same bytes, and folders of garbage that never stop a batch."""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from osint_extract.batch import CACHE_DIR, run_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus" / "docs"
+TABLES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv", "manifest.csv")
+
+
+def make_folder(root: Path, copies: int) -> Path:
+    """The bundled corpus, `copies` times over in sub-folders, plus one unreadable file."""
+    for k in range(copies):
+        shutil.copytree(CORPUS, root / f"set{k:02d}")
+    (root / "broken.txt").write_bytes(b"\x00\x01\x02binary\x00")
+    return root
+
+
+def tables(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in TABLES}
+
+
+def cached(out: Path) -> int:
+    return sum(1 for p in (out / CACHE_DIR).rglob("*.json")) if (out / CACHE_DIR).exists() else 0
+
+
+def test_rerun_reuses_finished_documents_and_redoes_changed_ones(nlp, tmp_path):
+    src = make_folder(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    first = run_batch([src], out)
+    assert (first.documents, first.processed, first.reused) == (14, 14, 0)
+    assert [Path(e.path).name for e in first.errors] == ["broken.txt"]
+    before = tables(out)
+    again = run_batch([src], out)
+    assert (again.processed, again.reused) == (0, 14)
+    assert tables(out) == before
+
+    doc = src / "set00" / "mexico-culiacan.txt"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n\nThe Halcones Negros Cartel seized Tepic.\n", encoding="utf-8")
+    third = run_batch([src], out)
+    assert (third.processed, third.reused) == (1, 13)
+    assert b"Halcones Negros Cartel" in (out / "entities.csv").read_bytes()
+    manifest = list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))
+    assert {m["status"] for m in manifest} == {"done", "error"} and len(manifest) == 15
+
+
+def test_killed_run_resumes_to_the_same_bytes(nlp, tmp_path):
+    src = make_folder(tmp_path / "in", 4)
+    script = Path(sys.executable).with_name("osint-extract")
+    if not script.exists():
+        pytest.skip("console script not installed")
+    cmd = [str(script), "extract", str(src), "--no-progress", "--batch-size", "2"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(cmd + ["--out", str(killed)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while cached(killed) < 6 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = cached(killed)
+    assert 0 < done_before < 56
+    assert not (killed / "documents.jsonl").exists()  # no table was half-written
+
+    resumed = subprocess.run(cmd + ["--out", str(killed)], capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{56 - done_before} processed, {done_before} unchanged" in resumed.stderr
+    whole = tmp_path / "whole"
+    subprocess.run(cmd + ["--out", str(whole)], check=True, capture_output=True, timeout=600)
+    assert tables(killed) == tables(whole)
+
+
+def test_two_processes_give_the_same_bytes(nlp, tmp_path):
+    src = make_folder(tmp_path / "in", 1)
+    run_batch([src], tmp_path / "one")
+    run_batch([src], tmp_path / "two", n_process=2, batch_size=2)
+    assert tables(tmp_path / "one") == tables(tmp_path / "two")
+
+
+def test_dask_engine_gives_the_same_bytes_as_local(nlp, tmp_path):
+    pytest.importorskip("dask.distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    for path in sorted(CORPUS.glob("*.txt"))[:5]:
+        shutil.copy(path, src / path.name)
+    (src / "empty.md").write_text("", encoding="utf-8")
+    run_batch([src], tmp_path / "local")
+    report = run_batch([src], tmp_path / "dask", engine="dask", workers=2, batch_size=2)
+    assert report.processed == 5
+    assert tables(tmp_path / "local") == tables(tmp_path / "dask")
+
+
+def test_long_documents_are_chunked_with_document_offsets(nlp, tmp_path):
+    text = (CORPUS / "sudan-darfur.txt").read_text(encoding="utf-8")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "long.txt").write_text(text, encoding="utf-8")
+    run_batch([src], tmp_path / "whole")
+    run_batch([src], tmp_path / "chunked", max_length=1000)
+    import json
+
+    doc = json.loads((tmp_path / "chunked" / "documents.jsonl").read_text(encoding="utf-8"))
+    assert doc["text"] == text
+    assert all(text[e["start"] : e["end"]] == e["text"] for e in doc["entities"])
+    whole = json.loads((tmp_path / "whole" / "documents.jsonl").read_text(encoding="utf-8"))
+    names = lambda d: {(e["text"], e["label"]) for e in d["entities"]}  # noqa: E731
+    assert len(names(doc) & names(whole)) >= 0.8 * len(names(whole))
+
+
+FILES = st.one_of(
+    st.binary(max_size=3000),
+    st.text(max_size=3000),
+    st.just(""),
+    st.just(b"\x00" * 100),
+    # huge single lines: a random phrase repeated, no line break
+    st.tuples(st.text(min_size=5, max_size=60), st.integers(400, 1500)).map(lambda p: (p[0].replace("\n", " ") + " ") * p[1]),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(contents=st.lists(FILES, min_size=1, max_size=5), suffixes=st.lists(st.sampled_from([".txt", ".md", ".html", ".pdf", ".docx", ".jsonl"]), min_size=5, max_size=5))
+def test_garbage_never_stops_a_batch(nlp, tmp_path_factory, contents, suffixes):
+    src = tmp_path_factory.mktemp("garbage")
+    names = []
+    for k, content in enumerate(contents):
+        path = src / f"f{k}{suffixes[k]}"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        names.append(path.name)
+    out = tmp_path_factory.mktemp("out")
+    report = run_batch([src], out, max_length=5000)
+    import json
+
+    done = {json.loads(line)["id"].split("#")[0] for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()}
+    failed = {Path(row["path"]).name for row in csv.DictReader((out / "errors.csv").open(encoding="utf-8"))}
+    assert done | failed == set(names)  # every file is either in the tables or in errors.csv
+    assert report.documents + len(report.errors) >= len(names)
