@@ -123,7 +123,7 @@ class EntityTyper:
         return ent
 
     def _trim_generic_tail(self, ent: Span) -> Span:
-        """"Tocorón prison" names the place "Tocorón": a trailing lower-case generic noun is
+        """"La Joya prison" names the place "La Joya": a trailing lower-case generic noun is
         context, not name."""
         last = ent[-1]
         if len(ent) > 1 and last.is_lower and last.lower_ in self.context:
