@@ -338,6 +338,12 @@ class Relations:
 
     # ------------------------------------------------------------------ negation
 
+    def _is_negation_phrase(self, tok: Token) -> bool:
+        """A negation phrase of the lexicon parsed as a head and its modifiers ("no
+        longer" after the verb: "longer" with the child "no")."""
+        children = {c.lower_ for c in tok.children}
+        return any(p[-1] == tok.lower_ and set(p[:-1]) <= children for p in self.negation_phrases if len(p) > 1)
+
     def _negated(self, tok: Token) -> bool:
         sent = tok.sent
         window = [t.lower_ for t in tok.doc[max(sent.start, tok.i - 4) : tok.i]]
@@ -353,7 +359,7 @@ class Relations:
                 for c in cur.children:
                     if c.dep_ == "neg" or (c.dep_ in ("advmod", "aux", "det", "preconj") and c.lower_ in self.negation_words):
                         return True
-                    if c.dep_ == "advmod" and c.lower_ in ("longer", "more") and any(g.lower_ == "no" for g in c.children):
+                    if c.dep_ == "advmod" and self._is_negation_phrase(c):
                         return True
             if cur is not tok:
                 lemma = cur.lemma_.lower()
