@@ -11,7 +11,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .scoring import mention_name
+from .scoring import UnionFind, mention_name
 from .spans import alias_links, relations_of
 
 if not Doc.has_extension("clusters"):
@@ -31,22 +31,6 @@ def make_entity_resolver(
     return EntityResolver(name, surnames, labels_with_surnames, confidence)
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 class EntityResolver:
     """Groups the doc's entity mentions into entities (`doc._.clusters`) and adds an
     ALIAS_OF relation from each entity's canonical name to each of its other names."""
@@ -59,7 +43,7 @@ class EntityResolver:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
-        uf = _UnionFind(len(ents))
+        uf = UnionFind()
         how: dict[tuple[int, int], str] = {}  # joined pairs of mentions with different names -> evidence
         names = [mention_name(e.text, 0, len(e.text)) for e in ents]
 
@@ -102,7 +86,7 @@ class EntityResolver:
         doc._.clusters = clusters
         return doc
 
-    def _join_surnames(self, ents: list[Span], names: list[str], uf: _UnionFind, how: dict) -> None:
+    def _join_surnames(self, ents: list[Span], names: list[str], uf: UnionFind, how: dict) -> None:
         """"Ceballos" after "Remigio Ceballos": a shorter name whose words run inside exactly
         one longer name of the same label refers to that entity."""
         full = [i for i, e in enumerate(ents) if e.label_ in self.labels_with_surnames and len(e) > 1]

@@ -200,6 +200,26 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return " ".join(text[left:right].split())
 
 
+class UnionFind:
+    """Disjoint sets over any hashable keys; the smaller key becomes the root, so
+    clusters come out the same whatever order they were joined in."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Any, Any] = {}
+
+    def find(self, x: Any) -> Any:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: Any, b: Any) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
 # ---------------------------------------------------------------------------
 # per-document views
 
@@ -218,18 +238,8 @@ class _Side:
             (e["start"], e["end"], e["label"]) for e in entities
         }
         names = {e["id"]: mention_name(text, e["start"], e["end"]) for e in entities}
-        parent = {eid: eid for eid in names}
-
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        def union(a: str, b: str) -> None:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        clusters = UnionFind()
+        find, union = clusters.find, clusters.union
 
         for rel in relations:
             for key in ("head", "tail"):
