@@ -20,7 +20,7 @@ from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label
     "osint_consistency",
     default_config={
         "alias_lexicon": "lexicons/aliases.yml",
-        "parenthetical_aliases": True,
+        "aliases": True,
         "surnames": True,
         "propagate": True,
         "headlines": True,
@@ -31,24 +31,24 @@ def make_consistency(
     nlp: Language,
     name: str,
     alias_lexicon: str,
-    parenthetical_aliases: bool,
+    aliases: bool,
     surnames: bool,
     propagate: bool,
     headlines: bool,
     conjunct_labels: dict[str, list[str]],
 ) -> "Consistency":
-    return Consistency(name, parenthetical_aliases, surnames, propagate, headlines, conjunct_labels, alias_lexicon)
+    return Consistency(name, aliases, surnames, propagate, headlines, conjunct_labels, alias_lexicon)
 
 
 class Consistency:
-    """Parenthetical aliases take their name's label; each surface form gets the label of
+    """Aliases (in brackets or after a cue) take their name's label; each surface form gets the label of
     its strongest evidence; unlabelled repeats of labelled names and surname-only
     references to people become mentions."""
 
     def __init__(
         self,
         name: str,
-        parenthetical_aliases: bool,
+        aliases: bool,
         surnames: bool,
         propagate: bool,
         headlines: bool = True,
@@ -63,7 +63,7 @@ class Consistency:
         self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
         self.headlines = headlines
         self.conjunct_labels = {k: set(v) for k, v in (conjunct_labels or {}).items()}
-        self.parenthetical_aliases = parenthetical_aliases
+        self.aliases = aliases
         self.surnames = surnames
         self.propagate = propagate
 
@@ -72,7 +72,7 @@ class Consistency:
             return doc
         if self.headlines:
             doc.ents = self._without_unsupported_headline_names(doc)
-        if self.parenthetical_aliases:
+        if self.aliases:
             self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
             self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
         if self.conjunct_labels:
