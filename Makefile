@@ -23,7 +23,7 @@ install-test: $(VENV)/.test-deps
 
 demo: install
 	$(BIN)/osint-extract extract corpus/docs --out $(OUT)
-	$(BIN)/osint-extract evaluate corpus/gold
+	$(BIN)/osint-extract evaluate corpus/gold/dev.jsonl
 
 test: install-test
 	$(BIN)/python -m pytest -q tests

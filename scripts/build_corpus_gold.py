@@ -47,7 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DOCS = CORPUS / "docs"
 SPECS = CORPUS / "annotations"
-OUT = CORPUS / "gold" / "corpus.gold.jsonl"
+GOLD = CORPUS / "gold"
+# train: model training only; dev: rule tuning and model selection; test: the blind check,
+# written before any training run and never used to train or tune.
+SPLITS = ("train", "dev", "test")
 
 
 def _load_schema():
@@ -201,11 +204,14 @@ def build_document(spec_path: Path) -> dict:
         raise SpecError(spec_path, "document", f"no text file {doc_path.relative_to(ROOT)}")
     text = doc_path.read_text(encoding="utf-8")
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}
-    if set(spec) != {"entities", "relations"}:
-        raise SpecError(spec_path, "top level", "must have exactly the keys entities and relations")
+    if set(spec) != {"split", "entities", "relations"}:
+        raise SpecError(spec_path, "top level", "must have exactly the keys split, entities and relations")
+    if spec["split"] not in SPLITS:
+        raise SpecError(spec_path, "split", f"{spec['split']!r} is not one of {', '.join(SPLITS)}")
     entities, first = build_entities(spec_path, text, spec["entities"] or [])
     relations = build_relations(spec_path, entities, first, spec["relations"] or [])
-    return {"id": doc_path.name, "text": text, "entities": entities, "relations": relations}
+    return {"id": doc_path.name, "text": text, "entities": entities, "relations": relations,
+            "split": spec["split"]}
 
 
 def show(doc: dict) -> str:
@@ -225,14 +231,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="check the specs, write nothing")
     parser.add_argument("--show", metavar="SLUG", action="append", default=[],
                         help="print this document with its mentions marked (repeatable)")
+    parser.add_argument("slugs", nargs="*", metavar="SLUG",
+                        help="check only these documents (implies --check)")
     args = parser.parse_args(argv)
 
-    specs = sorted(SPECS.glob("*.yml"))
-    if not specs:
-        raise SystemExit(f"no specs in {SPECS.relative_to(ROOT)}")
-    unannotated = sorted({p.stem for p in DOCS.glob("*.txt")} - {p.stem for p in specs})
-    if unannotated:
-        raise SystemExit(f"documents without a spec in {SPECS.relative_to(ROOT)}: {', '.join(unannotated)}")
+    if args.slugs:
+        args.check = True
+        specs = [SPECS / f"{slug}.yml" for slug in args.slugs]
+        missing = [str(p.relative_to(ROOT)) for p in specs if not p.exists()]
+        if missing:
+            raise SystemExit(f"no spec {', '.join(missing)}")
+    else:
+        specs = sorted(SPECS.glob("*.yml"))
+        if not specs:
+            raise SystemExit(f"no specs in {SPECS.relative_to(ROOT)}")
+        unannotated = sorted({p.stem for p in DOCS.glob("*.txt")} - {p.stem for p in specs})
+        if unannotated:
+            raise SystemExit(f"documents without a spec in {SPECS.relative_to(ROOT)}: {', '.join(unannotated)}")
     docs = [build_document(p) for p in specs]
 
     for slug in args.show:
@@ -242,14 +257,16 @@ def main(argv: list[str] | None = None) -> int:
         print(show(matches[0]), end="\n\n")
 
     if not args.check:
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        with OUT.open("w", encoding="utf-8", newline="\n") as fh:
-            for d in docs:
-                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+        GOLD.mkdir(parents=True, exist_ok=True)
+        for split in SPLITS:
+            with (GOLD / f"{split}.jsonl").open("w", encoding="utf-8", newline="\n") as fh:
+                for d in docs:
+                    if d["split"] == split:
+                        fh.write(json.dumps({k: v for k, v in d.items() if k != "split"}, ensure_ascii=False) + "\n")
 
-    print(f"{'document':<34}{'words':>7}{'entities':>10}{'relations':>11}")
+    print(f"{'document':<40}{'split':>6}{'words':>7}{'entities':>10}{'relations':>11}")
     for d in docs:
-        print(f"{d['id']:<34}{len(d['text'].split()):>7}{len(d['entities']):>10}{len(d['relations']):>11}")
+        print(f"{d['id']:<40}{d['split']:>6}{len(d['text'].split()):>7}{len(d['entities']):>10}{len(d['relations']):>11}")
     ent_labels = Counter(e["label"] for d in docs for e in d["entities"])
     rel_labels = Counter(r["label"] for d in docs for r in d["relations"])
     print(f"{len(docs)} documents, {sum(ent_labels.values())} entities, {sum(rel_labels.values())} relations")
@@ -258,8 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     for lab in ("WEAPON", "CALIBRE"):
         n = sum(any(e["label"] == lab for e in d["entities"]) for d in docs)
         print(f"documents with {lab}: {n}")
+    for split in SPLITS:
+        print(f"{split}: {sum(d['split'] == split for d in docs)} documents")
     if not args.check:
-        print(f"wrote {OUT.relative_to(ROOT)}")
+        print(f"wrote {', '.join(str((GOLD / f'{s}.jsonl').relative_to(ROOT)) for s in SPLITS)}")
     return 0
 
 
