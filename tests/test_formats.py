@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,9 @@ def test_doccano_older_label_form(tmp_path: Path) -> None:
 def test_docbin_round_trip_keeps_entities(tmp_path: Path) -> None:
     docs = sample_docs()
     path = tmp_path / "gold.spacy"
-    report = write_documents(docs, path)
-    assert report.format == "docbin" and not report.problems
+    with pytest.warns(GoldFormatWarning, match="4 relations not written"):
+        report = write_documents(docs, path)
+    assert report.format == "docbin" and report.problems == {"relations_not_written": 4}
     assert detect_format(path) == "docbin"
     back, _ = read_documents(path)
     assert [d["id"] for d in back] == [d["id"] for d in docs]
@@ -504,8 +506,11 @@ def re3d_folders() -> list[Path]:
 @pytest.mark.skipif(not re3d_folders(), reason=f"re3d data not found at {RE3D_DIR}")
 @pytest.mark.parametrize("folder", re3d_folders(), ids=lambda p: p.name)
 def test_real_re3d_folder(folder: Path) -> None:
-    docs, report = read_documents(folder)
-    assert docs and report.format == "re3d" and not report.problems
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GoldFormatWarning)
+        docs, report = read_documents(folder)
+    # re3d nests annotations ("US" inside "US forces"): reported as schema problems, nothing else
+    assert docs and report.format == "re3d" and set(report.problems) <= {"overlapping_span", "self_relation"}
     raw_docs = sum(1 for line in (folder / "documents.json").read_text(encoding="utf-8").splitlines() if line.strip())
     assert len(docs) == raw_docs
     assert len({d["id"] for d in docs}) == len(docs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import List, Optional
@@ -86,14 +87,18 @@ def evaluate(
     baseline: Optional[str] = typer.Option(
         None, "--baseline", help="'cooccurrence': every entity pair in a sentence gets the gold's most frequent label for its types."
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop (exit 2) on gold that breaks the schema or reads as nothing, instead of warning."
+    ),
 ) -> None:
     """Per-label precision, recall and F1 (micro and macro) against gold annotations."""
+    check_output_paths(folders=[out], files=[json_out])
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GoldFormatWarning)
             scores = run_evaluation(
                 gold, pred_path=pred, model=model, config=config, stock=stock, disable=disable,
-                baseline=baseline, format=format, label_map=label_map, lenient=lenient,
+                baseline=baseline, format=format, label_map=label_map, lenient=lenient, strict=strict,
             )
     except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -127,13 +132,20 @@ def convert(
     from_format: Optional[str] = typer.Option(None, "--from", help=f"Format of SOURCE ({', '.join(FORMATS)}); detected when left out."),
     to_format: str = typer.Option(..., "--to", help="Format of TARGET: native, brat, doccano or docbin."),
     lenient: bool = typer.Option(False, "--lenient", help="Skip bad items with a warning instead of stopping."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Stop (exit 2, nothing written) on what breaks the schema or what TARGET's format cannot hold."
+    ),
 ) -> None:
     """Convert annotations between native JSONL, BRAT, doccano and spaCy DocBin (re3d can be read)."""
+    if to_format == "brat":
+        check_output_paths(folders=[target])
+    else:
+        check_output_paths(files=[target])
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GoldFormatWarning)
-            docs, read = read_documents(source, from_format, lenient)
-            written = write_documents(docs, target, to_format)
+            docs, read = read_documents(source, from_format, lenient, strict=strict)
+            written = write_documents(docs, target, to_format, strict=strict)
     except (GoldFormatError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
@@ -147,6 +159,36 @@ def convert(
     lost = sum(written.problems.values()) + sum(written.dropped.values())
     if lost:
         typer.echo(f"not written: {dict(written.problems) | dict(written.dropped)}", err=True)
+
+
+def _output_problem(path: Path, folder: bool) -> str | None:
+    """Why `path` cannot take this command's output, found by trying: permission bits say
+    nothing for root or read-only file systems."""
+    if folder and path.exists() and not path.is_dir():
+        return "is a file, not a folder"
+    if not folder and path.is_dir():
+        return "is a folder, not a file"
+    where = path if folder else path.parent
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=where, prefix=".osint-probe-"):
+            pass
+    except FileExistsError:
+        return f"{where} is not a folder"
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None
+
+
+def check_output_paths(folders: List[Optional[Path]] = (), files: List[Optional[Path]] = ()) -> None:
+    """Output paths are checked before any model is loaded or gold read, so a typo costs a
+    line on stderr and exit 2, not a finished run's results."""
+    for paths, folder in ((folders, True), (files, False)):
+        for path in paths:
+            problem = None if path is None else _output_problem(path, folder)
+            if problem:
+                typer.echo(f"error: {path}: {problem}", err=True)
+                raise typer.Exit(2)
 
 
 def print_scores(scores) -> None:

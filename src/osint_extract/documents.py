@@ -11,8 +11,9 @@ Choices:
 - Validated documents get ``entities``/``relations`` defaulted to ``[]`` so callers can
   index them directly.
 - Offsets must be real ints (``True``/``1.0`` are rejected).
-- Relation head/tail types are not checked against the schema's relation table here
-  (``schema.relation_allowed``): that is a modelling question, not a file-format one.
+- Relation head/tail types, overlapping spans and doubly labelled spans are not checked
+  here: the file is well formed with them. ``formats.read_documents`` warns about them
+  (or stops, with ``strict``) for every format alike.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import IO, Any, NoReturn
 
 from .schema import ENTITY_LABELS, RELATION_LABELS
 
-__all__ = ["GoldFormatError", "atomic_writer", "iter_jsonl", "json_lines", "read_jsonl", "write_jsonl"]
+__all__ = ["GoldFormatError", "atomic_writer", "iter_jsonl", "iter_jsonl_lines", "json_lines", "read_jsonl", "write_jsonl"]
 
 PathLike = str | os.PathLike[str]
 
@@ -41,7 +42,7 @@ class GoldFormatError(ValueError):
         self.line = line
         self.doc_id = doc_id
         self.problem = problem
-        where = f"{self.path}:{line}"
+        where = f"{self.path}:{line}" if line else self.path  # 0: the file as a whole
         if doc_id is not None:
             where += f" (doc {doc_id!r})"
         super().__init__(f"{where}: {problem}")
@@ -138,6 +139,12 @@ def iter_jsonl(path: PathLike, *, validate: bool = True) -> Iterator[dict[str, A
 
     Invalid JSON is always an error; with ``validate=False`` nothing else is checked.
     """
+    for _, doc in iter_jsonl_lines(path, validate=validate):
+        yield doc
+
+
+def iter_jsonl_lines(path: PathLike, *, validate: bool = True) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`iter_jsonl` with each document's 1-based line number, for messages about it later."""
     seen: dict[str, int] = {}
     for lineno, doc, problem in json_lines(path):
 
@@ -154,7 +161,7 @@ def iter_jsonl(path: PathLike, *, validate: bool = True) -> Iterator[dict[str, A
             if doc_id in seen:
                 fail(f"duplicate document id (first seen on line {seen[doc_id]})", doc_id)
             seen[doc_id] = lineno
-        yield doc
+        yield lineno, doc
 
 
 def read_jsonl(path: PathLike, *, validate: bool = True) -> list[dict[str, Any]]:

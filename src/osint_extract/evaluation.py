@@ -26,13 +26,14 @@ def read_gold(
     lenient: bool = False,
     label_map: LabelMap | None = None,
     reports: list[FormatReport] | None = None,
+    strict: bool = False,
 ) -> list[dict[str, Any]]:
     """Gold documents from files or folders in any supported format (detected unless
     `format` is given), labels mapped by `label_map`; one read report per path is
-    appended to `reports`."""
+    appended to `reports`. `strict` makes gold that breaks the schema an error."""
     docs: list[dict[str, Any]] = []
     for raw in paths:
-        found, report = read_documents(raw, format, lenient, label_map, side="gold")
+        found, report = read_documents(raw, format, lenient, label_map, side="gold", strict=strict)
         docs.extend(found)
         if reports is not None:
             reports.append(report)
@@ -108,20 +109,23 @@ def evaluate(
     format: str | None = None,
     label_map: str | Path | None = None,
     lenient: bool = False,
+    strict: bool = False,
 ) -> Scores:
     """Scores per the schema: the full pipeline by default, `stock` for the bare base
     pipeline, or `pred_path` to score an existing output (any supported format).
 
     `format` names the gold format (detected otherwise); `label_map` (a name under
     configs/labelmaps/ or a YAML file) maps gold and predicted labels into one space
-    first; `lenient` skips bad gold items with a warning instead of stopping. `disable`
+    first; `lenient` skips bad gold items with a warning instead of stopping; `strict`
+    stops on gold that breaks the schema (overlapping or doubly labelled spans, relations
+    the relation table forbids, empty gold), which is otherwise a warning. `disable`
     names pipeline components to switch off, to measure what each contributes;
     `baseline="cooccurrence"` keeps the pipeline's entities and replaces its relations by
     the co-occurrence baseline. What was read and left out is in `Scores.report`.
     """
     lm = LabelMap.load(label_map) if label_map is not None else None
     reports: list[FormatReport] = []
-    gold = read_gold(gold_paths, format=format, lenient=lenient, label_map=lm, reports=reports)
+    gold = read_gold(gold_paths, format=format, lenient=lenient, label_map=lm, reports=reports, strict=strict)
     if pred_path is not None:
         preds, pred_report = read_documents(pred_path, None, lenient, lm, side="pred")
         reports.append(pred_report)

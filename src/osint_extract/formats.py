@@ -54,9 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import GoldFormatError, atomic_writer, json_lines, read_jsonl, write_jsonl
+from .documents import GoldFormatError, atomic_writer, iter_jsonl_lines, json_lines, write_jsonl
 from .labelmaps import LabelMap
-from .schema import ENTITY_LABELS, RELATION_LABELS
+from .schema import ENTITY_LABELS, RELATION_LABELS, RELATION_TYPES, relation_allowed
 
 __all__ = [
     "FORMATS",
@@ -141,14 +141,19 @@ class LabelSpace:
 # ---------------------------------------------------------------------------
 # problem handling shared by the readers
 
+Where = tuple[PathLike, int]
+
 
 class _Ctx:
-    """Raises in strict mode; in lenient mode records, warns and lets the caller skip."""
+    """Bad input raises unless lenient (then recorded, warned about and skipped); what a
+    format cannot carry, or the schema forbids, is warned about unless strict (then raised)."""
 
-    def __init__(self, report: FormatReport, lenient: bool) -> None:
+    def __init__(self, report: FormatReport, lenient: bool, strict: bool = False) -> None:
         self.report = report
         self.lenient = lenient
-        self._doc_ids: dict[str, str] = {}
+        self.strict = strict
+        # doc id -> (file, line) where it was read, for messages about the document later
+        self.where: dict[str, Where] = {}
 
     def problem(self, kind: str, path: PathLike, line: int, problem: str, doc_id: str | None = None) -> None:
         error = GoldFormatError(path, line, problem, doc_id)
@@ -157,8 +162,11 @@ class _Ctx:
         self.warn_only(kind, str(error))
 
     def warn(self, kind: str, path: PathLike, line: int, problem: str, doc_id: str | None = None) -> None:
-        """Something the format cannot carry: skipped with a warning even in strict mode."""
-        self.warn_only(kind, str(GoldFormatError(path, line, problem, doc_id)))
+        """Something the format cannot carry or the schema forbids: a warning, an error when strict."""
+        error = GoldFormatError(path, line, problem, doc_id)
+        if self.strict:
+            raise error
+        self.warn_only(kind, str(error))
 
     def warn_only(self, kind: str, message: str) -> None:
         self.report.problems[kind] += 1
@@ -167,11 +175,11 @@ class _Ctx:
 
     def new_doc_id(self, doc_id: str, path: PathLike, line: int) -> bool:
         """False (after a problem) when the id was already read, in this file or another."""
-        where = f"{path}:{line}"
-        if doc_id in self._doc_ids:
-            self.problem("duplicate_id", path, line, f"duplicate document id (first seen at {self._doc_ids[doc_id]})", doc_id)
+        if doc_id in self.where:
+            first = "%s:%d" % self.where[doc_id]
+            self.problem("duplicate_id", path, line, f"duplicate document id (first seen at {first})", doc_id)
             return False
-        self._doc_ids[doc_id] = where
+        self.where[doc_id] = (path, line)
         return True
 
 
@@ -185,9 +193,6 @@ _QUOTES = str.maketrans({c: '"' for c in "'\u2018\u2019\u201a\u201b\u201c\u201d\
 def _loose(text: str) -> str:
     """Comparison form for stored span texts that normalise white space and quotes."""
     return " ".join(text.translate(_QUOTES).split())
-
-
-Where = tuple[PathLike, int]
 
 
 def _check_doc(
@@ -339,8 +344,8 @@ def read_native(path: PathLike, *, lenient: bool = False, space: LabelSpace | No
     for file in _files(path, ".jsonl"):
         if not ctx.lenient and space == LabelSpace.schema():
             # The common case is exactly documents.read_jsonl; only cross-file ids are new.
-            for doc in read_jsonl(file):
-                if ctx.new_doc_id(doc["id"], file, 0):
+            for line, doc in iter_jsonl_lines(file):
+                if ctx.new_doc_id(doc["id"], file, line):
                     docs.append(doc)
             continue
         for line, obj in _json_lines(file, ctx):
@@ -759,15 +764,19 @@ def read_docbin(path: PathLike, *, lenient: bool = False, space: LabelSpace | No
     return docs, ctx.report
 
 
-def write_docbin(docs: Iterable[Mapping[str, Any]], path: PathLike) -> FormatReport:
-    """Entities as ``doc.ents`` of a ``.spacy`` file; see the module docstring for alignment."""
+def write_docbin(docs: Iterable[Mapping[str, Any]], path: PathLike, *, strict: bool = False) -> FormatReport:
+    """Entities as ``doc.ents`` of a ``.spacy`` file; see the module docstring for alignment.
+
+    What it cannot hold (misaligned or overlapping spans, relations) is warned about, or
+    with ``strict`` stops the write before anything is written."""
     from spacy.tokens import DocBin
 
     path = Path(path)
     report = FormatReport(str(path), "docbin")
-    ctx = _Ctx(report, lenient=True)
+    ctx = _Ctx(report, lenient=True, strict=strict)
     nlp = _blank()
     bin_ = DocBin(store_user_data=True)
+    lost_relations = 0
     for number, doc in enumerate(docs, start=1):
         sdoc = nlp.make_doc(doc["text"])
         sdoc.user_data["id"] = doc["id"]
@@ -785,9 +794,16 @@ def write_docbin(docs: Iterable[Mapping[str, Any]], path: PathLike) -> FormatRep
             span.id_ = ent["id"]
             spans.append(span)
         sdoc.ents = sorted(spans, key=lambda s: s.start)
+        if doc.get("relations"):
+            if strict:
+                ctx.warn("relations_not_written", path, number, "a DocBin holds entities only, not relations", doc["id"])
+            lost_relations += len(doc["relations"])
         bin_.add(sdoc)
         report.documents += 1
         report.entities += len(spans)
+    if lost_relations:
+        ctx.warn_only("relations_not_written", f"{path}: {lost_relations} relations not written: a DocBin holds entities only")
+        report.problems["relations_not_written"] += lost_relations - 1
     with atomic_writer(path, "wb") as fh:
         fh.write(bin_.to_bytes())
     return report
@@ -876,6 +892,72 @@ def _space_for(fmt: str, label_map: LabelMap | None, side: str) -> LabelSpace:
     return LabelSpace.schema()
 
 
+_SCHEMA_PROBLEMS = {
+    "double_label": "spans annotated twice with different labels",
+    "overlapping_span": "spans overlapping another span",
+    "relation_type": "relations whose head/tail labels the schema's relation table forbids",
+    "self_relation": "relations from an entity to itself",
+}
+
+
+def _schema_problems(doc: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(kind, problem) for what a well-formed document may still get wrong against the
+    schema: spans must be flat and singly labelled, relations typed as its table says."""
+    ents = sorted(doc.get("entities") or [], key=lambda e: (e["start"], -e["end"]))
+    reach: dict[str, Any] | None = None  # the entity reaching furthest right so far
+    for ent in ents:
+        if reach is not None and ent["start"] < reach["end"]:
+            if (ent["start"], ent["end"]) == (reach["start"], reach["end"]):
+                if ent["label"] != reach["label"]:
+                    yield "double_label", (f"span {ent['start']}-{ent['end']} is labelled both "
+                                           f"{reach['label']} ({reach['id']}) and {ent['label']} ({ent['id']})")
+            else:
+                yield "overlapping_span", (f"entity {ent['id']} {ent['start']}-{ent['end']} overlaps "
+                                           f"entity {reach['id']} {reach['start']}-{reach['end']}")
+        if reach is None or ent["end"] > reach["end"]:
+            reach = ent
+    labels = {e["id"]: e["label"] for e in ents}
+    for rel in doc.get("relations") or []:
+        head, tail, label = labels.get(rel["head"]), labels.get(rel["tail"]), rel["label"]
+        if rel["head"] == rel["tail"]:
+            yield "self_relation", f"relation {label} joins entity {rel['head']} to itself"
+        elif label in RELATION_TYPES and head in ENTITY_LABELS and tail in ENTITY_LABELS \
+                and not relation_allowed(label, head, tail):
+            yield "relation_type", f"relation {label} from {head} {rel['head']} to {tail} {rel['tail']} is not in the schema's table"
+
+
+def check_schema(docs: Iterable[Mapping[str, Any]], ctx: _Ctx) -> None:
+    """Warn once per kind of schema problem (count and first case), or raise at the first
+    one when strict; scores on such gold would be quietly off."""
+    found: dict[str, tuple[int, str]] = {}
+    for doc in docs:
+        path, line = ctx.where.get(doc["id"], (ctx.report.path, 0))
+        for kind, problem in _schema_problems(doc):
+            if ctx.strict:
+                raise GoldFormatError(path, line, problem, doc["id"])
+            count, first = found.get(kind, (0, str(GoldFormatError(path, line, problem, doc["id"]))))
+            found[kind] = (count + 1, first)
+    for kind, (count, first) in found.items():
+        ctx.report.problems[kind] += count
+        message = f"{ctx.report.path}: {count} {_SCHEMA_PROBLEMS[kind]} (first: {first})"
+        ctx.report.messages.append(message)
+        warnings.warn(message, GoldFormatWarning, stacklevel=3)
+
+
+def _check_kind(path: Path, fmt: str, ctx: _Ctx) -> None:
+    """A path that reads as no annotations at all is most likely the wrong file."""
+    if fmt == "brat" and path.is_file() and not path.with_suffix(".ann").is_file():
+        ctx.warn("no_annotations", path, 0, f"no {path.with_suffix('.ann').name} beside it: "
+                 "read as a BRAT text without annotations (is this a gold file?)")
+
+
+def _check_content(path: Path, docs: list[dict[str, Any]], ctx: _Ctx) -> None:
+    if not docs:
+        ctx.warn("empty", path, 0, "no documents")
+    elif not any(d.get("entities") or d.get("relations") for d in docs):
+        ctx.warn("no_annotations", path, 0, f"{len(docs)} documents without a single annotation")
+
+
 def _counted(report: FormatReport, docs: list[dict[str, Any]] | list[Mapping[str, Any]]) -> FormatReport:
     report.documents = len(docs)
     report.entities = sum(len(d.get("entities") or []) for d in docs)
@@ -890,10 +972,15 @@ def read_documents(
     label_map: LabelMap | str | Path | None = None,
     *,
     side: str = "gold",
+    strict: bool = False,
 ) -> tuple[list[dict[str, Any]], FormatReport]:
     """Documents in any of `FORMATS` as native dicts, with labels mapped when a map is given.
 
     ``side`` says which half of the label map applies: ``"gold"`` (default) or ``"pred"``.
+    Gold that reads as nothing (no documents, no annotations, a text without its .ann) and
+    gold that breaks the schema (overlapping or doubly labelled spans, relations the
+    relation table forbids or from an entity to itself) is warned about as
+    `GoldFormatWarning`; ``strict`` makes each of these an error.
     """
     if side not in ("gold", "pred"):
         raise ValueError(f"side must be 'gold' or 'pred', got {side!r}")
@@ -901,8 +988,13 @@ def read_documents(
     if fmt not in _READERS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     lm = LabelMap.load(label_map) if isinstance(label_map, (str, Path)) else label_map
-    ctx = _Ctx(FormatReport(str(path), fmt), lenient)
+    ctx = _Ctx(FormatReport(str(path), fmt), lenient, strict)
+    if side == "gold":
+        _check_kind(Path(path), fmt, ctx)
     docs, report = _READERS[fmt](path, space=_space_for(fmt, lm, side), _ctx=ctx)
+    if side == "gold":
+        _check_content(Path(path), docs, ctx)
+        check_schema(docs, ctx)
     if lm is not None:
         table = lm.pred_relations if side == "pred" else lm.gold_relations
         before = sum(len(d["relations"]) for d in docs)
@@ -916,8 +1008,13 @@ def read_documents(
     return docs, _counted(report, docs)
 
 
-def write_documents(docs: Iterable[Mapping[str, Any]], path: PathLike, format: str | None = None) -> FormatReport:
-    """Write native documents as `format` (default from the suffix: .spacy, else native)."""
+def write_documents(
+    docs: Iterable[Mapping[str, Any]], path: PathLike, format: str | None = None, *, strict: bool = False
+) -> FormatReport:
+    """Write native documents as `format` (default from the suffix: .spacy, else native).
+
+    What the format cannot hold is warned about; with ``strict`` it is an error and
+    nothing is written."""
     path = Path(path)
     fmt = format or ("docbin" if path.suffix.lower() == ".spacy" else "native" if path.suffix.lower() in (".jsonl", ".json") else None)
     if fmt is None:
@@ -931,7 +1028,7 @@ def write_documents(docs: Iterable[Mapping[str, Any]], path: PathLike, format: s
     if fmt == "doccano":
         return write_doccano(docs, path)
     if fmt == "docbin":
-        return write_docbin(docs, path)
+        return write_docbin(docs, path, strict=strict)
     if fmt == "re3d":
         raise ValueError("re3d is a read-only format here")
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
