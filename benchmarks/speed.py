@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import osint_extract
-from osint_extract.pipeline import load_base, read_config
+from osint_extract.pipeline import load_base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     texts = corpus_texts(args.words)
     n_words = sum(len(t.split()) for t in texts)
-    bare = load_base(args.model, list(read_config()["osint"]["base_models"]))
+    bare = load_base(args.model)
     full = osint_extract.load(args.model)
     # warm up both (first calls build caches)
     list(bare.pipe(texts[:5]))

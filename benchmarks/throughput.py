@@ -61,9 +61,9 @@ def run(args: list[str]) -> tuple[float, float]:
 
 def bare_rate(folder: Path) -> float:
     import osint_extract  # noqa: F401  (the same base pipeline the CLI builds on)
-    from osint_extract.pipeline import load_base, read_config
+    from osint_extract.pipeline import load_base
 
-    nlp = load_base(None, list(read_config()["osint"]["base_models"]))
+    nlp = load_base()
     texts = [p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.txt"))]
     n_words = sum(len(t.split()) for t in texts)
     start = time.perf_counter()

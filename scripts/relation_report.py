@@ -22,13 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build(lexicon: str | None = None):
     nlp = osint_extract.load()
-    config = {"lexicon": str(lexicon or ROOT / "configs" / "lexicons" / "relations.yml")}
-    if "osint_relations" in nlp.pipe_names:
-        # part of the default pipeline: rebuilt only when another lexicon is asked for
-        if lexicon:
-            nlp.replace_pipe("osint_relations", "osint_relations", config=config)
-    else:
-        nlp.add_pipe("osint_relations", config=config)
+    if lexicon:  # the default pipeline's relation component, re-initialised from another lexicon
+        nlp.get_pipe("osint_relations").initialize(lexicon=str(lexicon))
     return nlp
 
 

@@ -21,13 +21,9 @@ LEXICON = Path(__file__).resolve().parents[1] / "configs" / "lexicons" / "relati
 
 
 def load_with_lexicon(lexicon: Path):
-    """The default pipeline with its relation component reading `lexicon`."""
+    """The default pipeline with its relation component re-initialised from `lexicon`."""
     nlp = osint_extract.load()
-    config = {"lexicon": str(lexicon)}
-    if "osint_relations" in nlp.pipe_names:
-        nlp.replace_pipe("osint_relations", "osint_relations", config=config)
-    else:
-        nlp.add_pipe("osint_relations", config=config)
+    nlp.get_pipe("osint_relations").initialize(lexicon=str(lexicon))
     return nlp
 
 
@@ -221,10 +217,9 @@ def test_trigger_added_to_lexicon_copy_takes_effect(tmp_path):
     data["rules"].append(
         {"name": "analyst_lord", "labels": ["CONTROLS"], "confidence": 0.7, "verbs": ["lord"], "head": ["agent"], "tail": ["prep:over"]}
     )
-    copy2 = tmp_path / "relations2.yml"  # a new path: lexicons are cached by path
-    copy2.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf8")
-    nlp2 = load_with_lexicon(copy2)
-    after, doc = extract(nlp2, text, ents)
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf8")  # the same file, edited
+    nlp.get_pipe("osint_relations").initialize(lexicon=str(copy))
+    after, doc = extract(nlp, text, ents)
     assert has(after, "Red Hand Front", "CONTROLS", "Varnak")
     assert any(r["pattern"] == "analyst_lord" for r in doc._.relations)
 

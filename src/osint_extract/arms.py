@@ -10,7 +10,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .resources import read_yaml
+from .lexicons import LexiconComponent
 from .spans import add_entities
 
 
@@ -23,17 +23,18 @@ def _alternation(words: list[str]) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
-@Language.factory("osint_arms", default_config={"lexicon": "lexicons/arms.yml"})
-def make_arms_matcher(nlp: Language, name: str, lexicon: str) -> "ArmsMatcher":
-    return ArmsMatcher(name, lexicon)
+@Language.factory("osint_arms", assigns=["doc.ents"])
+def make_arms_matcher(nlp: Language, name: str) -> "ArmsMatcher":
+    return ArmsMatcher(name)
 
 
-class ArmsMatcher:
+class ArmsMatcher(LexiconComponent):
     """Adds CALIBRE and WEAPON entities; they replace whatever the NER put there."""
 
-    def __init__(self, name: str, lexicon: str):
+    def __init__(self, name: str):
         self.name = name
-        data = read_yaml(lexicon)
+
+    def compile(self, data: dict) -> None:
         self.calibres = [re.compile(p) for p in data.get("calibres", [])]
         des = data.get("designations", {})
         maker = rf"(?:{_alternation(des['makers'])}\s)?" if des.get("makers") else ""

@@ -22,7 +22,6 @@ from . import __version__
 from .documents import atomic_writer
 from .extraction import extract_many, get_pipeline
 from .inputs import InputError, discover, read_texts
-from .pipeline import read_config
 from .results import Result, as_dict, result_from_dict
 from .tables import write_outputs
 
@@ -38,18 +37,17 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def pipeline_fingerprint(nlp: Any, config: str | Path | None) -> str:
-    """What the results depend on besides the text: the base pipeline, the project's
-    version and its whole configuration (every data file the config names)."""
-    cfg = read_config(config)
+def pipeline_fingerprint(nlp: Any, config: str | Path | None = None) -> str:
+    """What the results depend on besides the text: the project's version, the pipeline's
+    config and every component's content (weights, lexicons, patterns), whether it was
+    built from configs/ just now or loaded from a saved pipeline."""
     digest = hashlib.sha256()
-    digest.update(f"{nlp.meta.get('name')}:{nlp.meta.get('version')}:{__version__}".encode())
-    digest.update(cfg.to_str().encode())
-    folder = Path(cfg["paths"]["configs"])
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(folder).as_posix().encode())
-            digest.update(path.read_bytes())
+    digest.update(f"{__version__}\n".encode())
+    digest.update(nlp.config.to_str().encode())
+    for name, component in nlp.pipeline:
+        if hasattr(component, "to_bytes"):
+            digest.update(name.encode())
+            digest.update(component.to_bytes(exclude=["vocab"]))  # strings grow as text is read
     return digest.hexdigest()[:16]
 
 

@@ -20,7 +20,7 @@ from .evaluation import write_report
 from .scoring import SECTIONS
 from .batch import run_batch
 from .inputs import discover
-from .pipeline import ModelNotFound
+from .pipeline import ModelNotFound, load
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -189,6 +189,23 @@ def check_output_paths(folders: List[Optional[Path]] = (), files: List[Optional[
             if problem:
                 typer.echo(f"error: {path}: {problem}", err=True)
                 raise typer.Exit(2)
+
+
+@app.command("build-model")
+def build_model(
+    out: Path = typer.Argument(Path("models/osint-extract"), help="Folder to write the pipeline to."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline to build on (default: the config's paths.base)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+) -> None:
+    """Build the pipeline from config.cfg and its data files and save it as a spaCy
+    pipeline: `spacy.load(OUT)` then needs neither configs/ nor this command."""
+    try:
+        nlp = load(model, config)
+    except (FileNotFoundError, ModelNotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    nlp.to_disk(out)
+    typer.echo(f"{nlp.meta['name']} {nlp.meta['version']} ({', '.join(nlp.pipe_names)}) -> {out}", err=True)
 
 
 def print_scores(scores) -> None:

@@ -12,14 +12,15 @@ from collections import Counter, defaultdict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .resources import read_yaml
+from .lexicons import LexiconComponent
 from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label
 
 
 @Language.factory(
     "osint_consistency",
+    assigns=["doc.ents"],
+    requires=["doc.ents", "doc.sents"],
     default_config={
-        "alias_lexicon": "lexicons/aliases.yml",
         "aliases": True,
         "surnames": True,
         "propagate": True,
@@ -30,17 +31,16 @@ from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label
 def make_consistency(
     nlp: Language,
     name: str,
-    alias_lexicon: str,
     aliases: bool,
     surnames: bool,
     propagate: bool,
     headlines: bool,
     conjunct_labels: dict[str, list[str]],
 ) -> "Consistency":
-    return Consistency(name, aliases, surnames, propagate, headlines, conjunct_labels, alias_lexicon)
+    return Consistency(name, aliases, surnames, propagate, headlines, conjunct_labels)
 
 
-class Consistency:
+class Consistency(LexiconComponent):
     """Aliases (in brackets or after a cue) take their name's label; each surface form gets the label of
     its strongest evidence; unlabelled repeats of labelled names and surname-only
     references to people become mentions."""
@@ -53,19 +53,19 @@ class Consistency:
         propagate: bool,
         headlines: bool = True,
         conjunct_labels: dict[str, list[str]] | None = None,
-        alias_lexicon: str | None = None,
     ):
         self.name = name
-        data = read_yaml(alias_lexicon) if alias_lexicon else {}
-        self.alias_cues = sorted((" ".join(c.lower().split()) for c in data.get("alias_cues", [])), key=len, reverse=True)
-        self.longest_cue = max(map(len, self.alias_cues), default=0)
-        self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
-        self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
         self.headlines = headlines
         self.conjunct_labels = {k: set(v) for k, v in (conjunct_labels or {}).items()}
         self.aliases = aliases
         self.surnames = surnames
         self.propagate = propagate
+
+    def compile(self, data: dict) -> None:
+        self.alias_cues = sorted((" ".join(c.lower().split()) for c in data.get("alias_cues", [])), key=len, reverse=True)
+        self.longest_cue = max(map(len, self.alias_cues), default=0)
+        self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
+        self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
 
     def __call__(self, doc: Doc) -> Doc:
         if not doc.ents:

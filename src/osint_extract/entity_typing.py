@@ -9,21 +9,22 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .resources import read_yaml
+from .lexicons import LexiconComponent
 from .spans import add_entities, set_source
 
 
-@Language.factory("osint_entity_typer", default_config={"lexicon": "lexicons/entity_types.yml"})
-def make_entity_typer(nlp: Language, name: str, lexicon: str) -> "EntityTyper":
-    return EntityTyper(name, lexicon)
+@Language.factory("osint_entity_typer", assigns=["doc.ents"], requires=["doc.ents", "token.pos", "token.dep"])
+def make_entity_typer(nlp: Language, name: str) -> "EntityTyper":
+    return EntityTyper(name)
 
 
-class EntityTyper:
+class EntityTyper(LexiconComponent):
     """Maps NER labels to the schema and re-types organisations from names and context."""
 
-    def __init__(self, name: str, lexicon: str):
+    def __init__(self, name: str):
         self.name = name
-        data = read_yaml(lexicon)
+
+    def compile(self, data: dict) -> None:
         self.ner_labels: dict[str, str] = data.get("ner_labels", {})
         self.name_words: list[tuple[str, set[str]]] = [
             (label, {w.lower() for w in words}) for label, words in data.get("name_words", {}).items()

@@ -12,7 +12,7 @@ from typing import Any
 from .formats import FormatReport, read_documents
 from .labelmaps import LabelMap
 from .extraction import extract_many, get_pipeline
-from .pipeline import load_base, read_config
+from .pipeline import load_base
 from .results import doc_to_result
 from .schema import SYMMETRIC
 from .tables import atomic_writer
@@ -43,7 +43,7 @@ def read_gold(
 def stock_predictions(gold: list[dict], model: str | None = None, label_map: str = "spacy_ner") -> list[dict]:
     """What an unmodified spaCy pipeline finds, its labels mapped onto the schema by
     `label_map` (configs/labelmaps/spacy_ner.yml)."""
-    nlp = load_base(model, list(read_config()["osint"]["base_models"]))
+    nlp = load_base(model)
     raw = []
     for doc, doc_id in nlp.pipe(((d["text"], d["id"]) for d in gold), as_tuples=True):
         ents = [{"id": f"m{i}", "start": e.start_char, "end": e.end_char, "label": e.label_} for i, e in enumerate(doc.ents, 1)]

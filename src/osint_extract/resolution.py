@@ -23,6 +23,8 @@ DEFAULT_CONFIDENCE = {"gazetteer": 0.95, "bracket": 0.9, "cue": 0.9, "surname": 
 
 @Language.factory(
     "osint_entity_resolver",
+    assigns=["doc._.clusters", "doc._.relations"],
+    requires=["doc.ents"],
     default_config={"surnames": True, "labels_with_surnames": ["PERSON"], "confidence": DEFAULT_CONFIDENCE},
 )
 def make_entity_resolver(

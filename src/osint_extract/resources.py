@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,15 @@ def configs_dir() -> Path:
 
 
 def resolve(path: str | Path) -> Path:
-    """A data-file path from a config: absolute as given, else relative to the configs folder."""
+    """A data-file path from a config: absolute or relative to the working directory (as
+    `spacy assemble` reads them), else relative to the configs folder ("lexicons/arms.yml")."""
     path = Path(path)
-    return path if path.is_absolute() else configs_dir() / path
+    return path if path.is_absolute() or path.exists() else configs_dir() / path
 
 
-@lru_cache(maxsize=64)
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: str | Path) -> Any:
+    """A YAML lexicon; read afresh each time, so an edited file counts at the next initialise."""
+    path = resolve(path)
     with path.open(encoding="utf8") as fh:
         try:
             return yaml.safe_load(fh) or {}
@@ -52,9 +53,16 @@ def _read_yaml(path: Path) -> Any:
             raise ValueError(f"{path}: invalid YAML: {exc}") from exc
 
 
-def read_yaml(path: str | Path) -> Any:
-    """A YAML lexicon, cached because several components may share one file."""
-    return _read_yaml(resolve(path))
+def read_data(path: str | Path) -> Any:
+    """A data file by its kind: YAML or JSON lexicon, JSONL patterns, or a word list."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".yml", ".yaml"):
+        return read_yaml(path)
+    if suffix == ".json":
+        return srsly.read_json(resolve(path))
+    if suffix == ".jsonl":
+        return read_patterns(path)
+    return read_wordlist(path)
 
 
 def read_patterns(path: str | Path) -> list[dict]:

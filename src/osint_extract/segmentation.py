@@ -7,7 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 
-@Language.factory("osint_line_breaks", default_config={"min_newlines": 1})
+@Language.factory("osint_line_breaks", assigns=["token.is_sent_start"], default_config={"min_newlines": 1})
 def make_line_breaks(nlp: Language, name: str, min_newlines: int) -> "LineBreaks":
     return LineBreaks(name, min_newlines)
 
