@@ -317,11 +317,13 @@ def test_alias_joining_two_gold_entities_is_fp() -> None:
     assert s.relations["ALIAS_OF"].precision == 0.0
 
 
-def test_alias_pair_between_equal_names_is_ignored() -> None:
+def test_an_entity_aliased_to_itself_is_an_error() -> None:
     gold = doc("d1", NINO, nino_entities("e"), [])
-    pred = doc("d1", NINO, nino_entities("p"), [rel("p1", "ALIAS_OF", "p3")])
+    pred = doc("d1", NINO, nino_entities("p"), [rel("p1", "ALIAS_OF", "p3")])  # two mentions of one name
     s = score_documents([gold], [pred])
-    assert counts(s.relations["ALIAS_OF"]) == (0, 0, 0)
+    assert counts(s.relations["ALIAS_OF"]) == (0, 1, 0)
+    [error] = [e for e in s.errors if e.label == "ALIAS_OF"]
+    assert error.kind == "relation_fp" and "aliased to itself" in error.text
 
 
 def test_relation_to_unknown_entity_rejected() -> None:

@@ -20,9 +20,10 @@ Rule choices (where the guidelines leave room):
   assignment is a maximum bipartite matching (augmenting paths), so the count does not
   depend on the order of facts.
 - ALIAS_OF counts once per gold cluster that has 2+ distinct names. Predicted pairs are
-  de-duplicated as unordered name pairs; a pair whose two names are equal says nothing
-  about aliases and is ignored (neither tp nor fp); a pair whose names are not both in
-  one gold cluster is a fp; any number of correct pairs in one gold cluster is one tp.
+  de-duplicated as unordered name pairs; a pair whose names are not both in one gold
+  cluster is a fp; any number of correct pairs in one gold cluster is one tp. A predicted
+  pair whose two names are equal (an entity aliased to itself) is always a fp: a table
+  row "X ALIAS_OF X" is an error an analyst sees.
 - ``labels`` restricts which labels are counted (for entities and relations alike); it
   does not change clustering: ALIAS_OF still joins names when it is not counted.
 - Label rows follow the schema order, then any unknown label met in the data
@@ -279,12 +280,15 @@ class _Side:
 
         self.facts: set[tuple[str, str, str]] = set()
         self.alias_pairs: set[frozenset[str]] = set()
+        self.self_aliases: set[str] = set()
         for rel in relations:
             label = rel["label"]
             if label == alias:
                 pair = frozenset((names[rel["head"]], names[rel["tail"]]))
                 if len(pair) == 2:
                     self.alias_pairs.add(pair)
+                else:
+                    self.self_aliases |= pair
                 continue
             head, tail = find(rel["head"]), find(rel["tail"])
             if label in symmetric and tail < head:
@@ -408,6 +412,10 @@ def _score_relations(
             fp += 1
             start, end = pred.mention_of_name[a]
             scores.errors.append(_error(pred, "relation_fp", alias, f"{a} -{alias}-> {b}", start, end))
+    for name in sorted(pred.self_aliases):
+        fp += 1
+        start, end = pred.mention_of_name[name]
+        scores.errors.append(_error(pred, "relation_fp", alias, f"{name} -{alias}-> {name} (an entity aliased to itself)", start, end))
     for root in sorted(gold_clusters - found):
         start, end = gold.first_mention[root]
         names = " = ".join(sorted(gold.cluster_names[root]))
