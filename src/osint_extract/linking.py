@@ -84,8 +84,11 @@ class LinkingRules:
             words = words[1:]
         if label in self.plural_labels and words:
             last = words[-1]
-            if len(last) >= self.plural_min_length and last.isalpha() and last.endswith("s") and not last.endswith(self.plural_exceptions):
-                words[-1] = last[:-1]
+            stem = last[:-1]
+            if last.endswith("s") and not last.endswith(self.plural_exceptions) and (
+                stem.isdigit() or last.isalpha() and len(last) >= self.plural_min_length
+            ):
+                words[-1] = stem  # "zetas", "47s" (AK-47s)
         return " ".join(words)
 
 
