@@ -6,6 +6,7 @@ from .documents import GoldFormatError, read_jsonl, write_jsonl
 from .evaluation import evaluate
 from .extraction import extract, extract_many, get_pipeline
 from .pipeline import ModelNotFound, load
+from .report import report
 from .results import Entity, Mention, Relation, Result
 from .scoring import PRF, Scores, score_documents
 from .tables import controls_table, entities_table, mentions_table, relations_table
@@ -25,6 +26,7 @@ __all__ = [
     "entities_table",
     "relations_table",
     "controls_table",
+    "report",
     "Result",
     "Entity",
     "Mention",
