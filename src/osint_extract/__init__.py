@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .documents import GoldFormatError, read_jsonl, write_jsonl
 from .evaluation import evaluate
+from .exports import graph
 from .extraction import extract, extract_many, get_pipeline
 from .pipeline import ModelNotFound, load
 from .report import report
@@ -26,6 +27,7 @@ __all__ = [
     "entities_table",
     "relations_table",
     "controls_table",
+    "graph",
     "report",
     "Result",
     "Entity",

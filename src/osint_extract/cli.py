@@ -194,5 +194,29 @@ def write_report_folder(out_dir: Path, dest: Optional[Path] = None, config: Opti
     )
 
 
+@app.command("export")
+def export_command(
+    out_dir: Path = typer.Argument(..., help="A run folder written by extract (documents.jsonl, controls.csv, ...)."),
+    to: List[str] = typer.Option(
+        ..., "--to", "-t", help="gexf, graphml, ftm, neo4j or parquet; repeat the option or separate with commas for several."
+    ),
+    dest: Optional[Path] = typer.Option(None, "--dest", help="Folder for the files; default OUT_DIR/export."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="The config the run used (linking rules, FtM mapping); default: the bundled configs/."),
+) -> None:
+    """Export a run: the who-controls-what network as GEXF 1.3 and GraphML, FollowTheMoney
+    entities, Neo4j bulk-import CSVs, and Parquet copies of every table."""
+    from .exports import export as run_export
+    from .run_folder import RunFolderError
+
+    formats = [f.strip().lower() for item in to for f in item.split(",") if f.strip()]
+    try:
+        written = run_export(out_dir, formats, dest, config=config)
+    except (RunFolderError, GoldFormatError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    for path in written:
+        typer.echo(str(path))
+
+
 if __name__ == "__main__":
     app()
