@@ -206,7 +206,7 @@
     });
     network = new vis.Network(container, { nodes: nodes, edges: edges }, {
       groups: groups,
-      nodes: { scaling: { min: 8, max: 30 }, font: { size: 13 } },
+      nodes: { scaling: { min: 8, max: 30, label: { enabled: true, min: 12, max: 28, drawThreshold: 4, maxVisible: 28 } }, font: { size: 13 } },
       edges: { scaling: { min: 1, max: 8 }, smooth: false },
       layout: { improvedLayout: nodes.length <= 150, randomSeed: 7 },
       physics: { solver: "forceAtlas2Based", stabilization: { iterations: 250 } },
@@ -227,4 +227,5 @@
   window.osintReport.controls = controls;
   window.osintReport.documents = docs;
   window.osintReport.filterControls = filterControls;
+  window.osintReport.readyAt = performance.now();
 })();
