@@ -115,6 +115,22 @@ def test_ftm_entities_read_back_and_validate(run):
     assert relation_of.get("controls") == "UnknownLink"
 
 
+def test_ftm_validate_command_keeps_every_value(run, tmp_path):
+    """followthemoney's own `ftm validate` cleans each entity; it gives back what was written."""
+    from click.testing import CliRunner as ClickRunner
+    from followthemoney.cli.cli import cli as ftm
+
+    written = run / "export" / "entities.ftm.json"
+    result = ClickRunner().invoke(ftm, ["validate", "-i", str(written), "-o", str(tmp_path / "clean.json")])
+    assert result.exit_code == 0, result.output
+
+    def entities(path):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [(e["id"], e["schema"], {k: sorted(v) for k, v in e["properties"].items()}) for e in rows]
+
+    assert entities(tmp_path / "clean.json") == entities(written)
+
+
 def test_ftm_check_finds_invalid_entities():
     good = {"id": "a", "schema": "Person", "properties": {"name": ["Ana"]}}
     assert check_ftm([json.dumps(good)]) == []
