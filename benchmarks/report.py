@@ -113,7 +113,7 @@ def main() -> None:
         seconds, stats = build(corpus_out, args.repeats)
         index_mb = stats.path.stat().st_size / 1e6
         print(f"bundled corpus: {stats.documents} documents, {stats.controls} who-controls-what rows, "
-              f"{stats.entities} entities in the network")
+              f"between {stats.entities} entities")
         print(f"  report built in {seconds:.2f} s (best of {args.repeats}); "
               f"{stats.bytes / 1e6:.2f} MB in all, index.html {index_mb:.2f} MB")
 
@@ -123,7 +123,7 @@ def main() -> None:
         print(f"synthetic run: {args.documents} documents written in {time.perf_counter() - start:.1f} s")
         seconds, stats = build(synthetic, 1)
         print(f"  report: {stats.documents} documents, {stats.controls} who-controls-what rows, "
-              f"{stats.entities} entities in the network")
+              f"between {stats.entities} entities")
         print(f"  report built in {seconds:.2f} s; {stats.bytes / 1e6:.2f} MB in all, "
               f"index.html {stats.path.stat().st_size / 1e6:.2f} MB")
         if args.no_browser:

@@ -398,3 +398,37 @@ def test_report_in_headless_chromium(run_dir, browser):
 
     # nothing was fetched from anywhere but the disk
     assert [url for url in _requests(browser) if not url.startswith(("file:", "data:"))] == []
+
+
+def test_markup_in_entity_names_shows_as_text_in_the_browser(run_dir, browser, tmp_path):
+    """A run folder from elsewhere (or edited by hand) may hold names with markup: the table,
+    the documents list and the network show them as text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited, ignore=shutil.ignore_patterns("report"))
+    hostile = "<img src=x onerror=alert(3)><script>alert(4)</script>"
+    controls = read_csv(edited / "controls.csv")
+    target = controls[0]["controller_id"]
+    for path in (edited / "controls.csv", edited / "entities_run.csv"):
+        rows = read_csv(path)
+        for row in rows:
+            for key, id_key in (("controller", "controller_id"), ("controlled", "controlled_id"), ("name", "id")):
+                if row.get(id_key) == target:
+                    row[key] = hostile
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    index = osint_extract.report(edited).path
+    assert "<img src=" not in index.read_text(encoding="utf-8")
+    browser.get_log("browser")
+    browser.get(index.as_uri())
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!(window.osintReport && window.osintReport.controls)"))
+    _no_alert(browser)
+    assert browser.execute_script("return [document.images.length, document.querySelectorAll('body script:not([id])').length]") == [0, 2]
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, f"#controls td[data-id='{target}'] .actor")]
+    assert cells and set(cells) == {hostile}
+    assert browser.execute_script(f"return window.osintReport.nodes.get('{target}').label") == hostile
+    assert _console_errors(browser) == []
