@@ -432,3 +432,14 @@ def test_markup_in_entity_names_shows_as_text_in_the_browser(run_dir, browser, t
     assert cells and set(cells) == {hostile}
     assert browser.execute_script(f"return window.osintReport.nodes.get('{target}').label") == hostile
     assert _console_errors(browser) == []
+
+
+def test_network_of_a_big_run_draws_the_best_supported_relations(run_dir, tmp_path):
+    controls = read_csv(run_dir / "controls.csv")
+    stats = osint_extract.report(run_dir, tmp_path / "small", max_network_edges=3)
+    data = report_data(stats.path)
+    assert len(data["controls"]) == len(controls) > 3
+    drawn = data["network"]["edges"]
+    assert len(drawn) == 3
+    assert sorted(e[3] for e in drawn) == sorted(int(c["documents"]) for c in controls)[-3:]
+    assert f"The 3 best-supported of {len(controls)} relations are drawn." in stats.path.read_text(encoding="utf-8")

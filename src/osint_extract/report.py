@@ -170,42 +170,12 @@ def _build(run: RunFolder, out: Path, build: Path, max_network_edges: int) -> Re
     env = _templates()
     css = _package_text("osint_extract", "report_templates/report.css")
     colors = {label: LABEL_COLORS.get(label, "#ddd") for label in ENTITY_LABELS}
-    (build / "docs").mkdir()
-    doc_template = env.get_template("document.html")
-
-    # document pages, and where each relation's evidence is: (doc, relation, head, tail) -> link
-    anchors: dict[tuple[str, str, str, str], str] = {}
-    documents = []
-    run_id = run.entity_ids
-    for doc in run.documents():
-        name = page_name(doc["id"])
-        html, relations, n_entities = _document_page(doc, doc_template, css, colors)
-        (build / "docs" / name).write_text(html, encoding="utf-8")
-        for rel in relations:
-            head, tail = run_id.get((doc["id"], rel["head_entity"])), run_id.get((doc["id"], rel["tail_entity"]))
-            for key in ((doc["id"], rel["label"], head, tail), (doc["id"], rel["label"], tail, head)):
-                anchors.setdefault(key, f"docs/{name}#rel-{rel['number']}")
-                if rel["label"] not in SYMMETRIC:
-                    break
-        documents.append([doc["id"], f"docs/{name}", len(doc["entities"]), n_entities, len(relations)])
-
-    pages = {d[0]: d[1] for d in documents}
-    controls = run.controls
+    documents, anchors = _document_pages(run, env.get_template("document.html"), build / "docs", css, colors)
+    rows = _control_rows(run, anchors, {d[0]: d[1] for d in documents})
     entities_run = run.entities_run
-    rows = []
-    for r in controls.itertuples(index=False):
-        evidence = []
-        for doc_id, sentence in _split_evidence(r.evidence, r.doc_ids):
-            link = anchors.get((doc_id, r.relation, r.controller_id, r.controlled_id))
-            if link is None:
-                link = pages.get(doc_id, "")
-            evidence.append([doc_id, sentence, link])
-        rows.append([
-            r.controller, r.controller_id, r.controller_label, r.relation, r.controlled, r.controlled_id,
-            r.controlled_label, int(r.documents), int(r.mentions), float(r.confidence), evidence,
-        ])
     edges = [[row[1], row[5], row[3], row[7], row[9]] for row in rows]
-    edges_shown = sorted(edges, key=lambda e: -e[3])[:max_network_edges] if len(edges) > max_network_edges else edges
+    # a big run's network draws its best supported relations; the table holds them all
+    edges_shown = sorted(edges, key=lambda e: -e[3])[:max_network_edges]
     used = {row[1] for row in rows} | {row[5] for row in rows}
     entity_data = {
         e.id: [e.name, e.label, _aliases(e.aliases), int(e.documents), int(e.mentions)]
@@ -224,39 +194,80 @@ def _build(run: RunFolder, out: Path, build: Path, max_network_edges: int) -> Re
         "network": {"edges": edges_shown},
         "documents": documents,
     }
-
-    mentions = run.table("mentions")
-    mentions_by_label = Counter(mentions["label"])
-    entities_by_label = Counter(entities_run["label"])
-    relations = run.table("relations")
-    errors_table = run.table("errors")
-    relation_labels = []
-    for label, group in relations.groupby("relation", sort=True) if len(relations) else []:
-        relation_labels.append((label, len(group), group["doc_id"].nunique()))
-    summary = {
-        "documents": len(documents),
-        "entities": len(entities_run),
-        "mentions": len(mentions),
-        "relations": len(relations),
-        "controls": len(rows),
-        "errors": len(errors_table),
-        "entity_labels": [(label, entities_by_label[label], mentions_by_label[label]) for label in ENTITY_LABELS],
-        "relation_labels": relation_labels,
-    }
+    errors = run.table("errors")
     vis_js, vis_css = _vis_assets()
     report_js = _package_text("osint_extract", "report_templates/report.js")
-    data_json = script_json(data)
     # Only the page's own two scripts may run (allowed by their hashes); nothing may be fetched.
     csp = f"default-src 'none'; script-src {_csp_hash(vis_js)} {_csp_hash(report_js)}; style-src 'unsafe-inline'; img-src data:"
-    errors = [(str(e.path), str(e.reason)) for e in errors_table.head(MAX_ERRORS_LISTED).itertuples(index=False)]
     index = env.get_template("index.html").render(
         csp=csp, version=__version__, run_name=out.resolve().name, vis_css=vis_css, report_css=css,
-        summary=summary, colors=colors, relation_colors=RELATION_COLORS, labels=ENTITY_LABELS, control_relations=CONTROL_RELATIONS,
-        network_shown=len(edges_shown), network_total=len(edges), errors=errors, errors_total=len(errors_table),
-        data_json=data_json, vis_js=vis_js, report_js=report_js,
+        summary=_summary(run, len(documents), len(rows), len(errors)), colors=colors, relation_colors=RELATION_COLORS,
+        labels=ENTITY_LABELS, control_relations=CONTROL_RELATIONS, network_shown=len(edges_shown),
+        network_total=len(edges), errors_total=len(errors),
+        errors=[(str(e.path), str(e.reason)) for e in errors.head(MAX_ERRORS_LISTED).itertuples(index=False)],
+        data_json=script_json(data), vis_js=vis_js, report_js=report_js,
     )
     (build / "index.html").write_text(index, encoding="utf-8")
     return ReportStats(path=build / "index.html", documents=len(documents), controls=len(rows), entities=len(entity_data), bytes=0)
+
+
+def _document_pages(
+    run: RunFolder, template: jinja2.Template, folder: Path, css: str, colors: dict[str, str]
+) -> tuple[list[list], dict[tuple[str, str, str | None, str | None], str]]:
+    """Write every document's page; return the documents table ([id, page, mentions,
+    entities, relations]) and where each relation is: (doc, label, run-wide head id,
+    run-wide tail id; both ways for symmetric labels) -> page#anchor, first one wins."""
+    folder.mkdir()
+    run_id = run.entity_ids
+    anchors: dict[tuple[str, str, str | None, str | None], str] = {}
+    documents = []
+    for doc in run.documents():
+        name = page_name(doc["id"])
+        html, relations, n_entities = _document_page(doc, template, css, colors)
+        (folder / name).write_text(html, encoding="utf-8")
+        for rel in relations:
+            head, tail = run_id.get((doc["id"], rel["head_entity"])), run_id.get((doc["id"], rel["tail_entity"]))
+            anchors.setdefault((doc["id"], rel["label"], head, tail), f"docs/{name}#rel-{rel['number']}")
+            if rel["label"] in SYMMETRIC:
+                anchors.setdefault((doc["id"], rel["label"], tail, head), f"docs/{name}#rel-{rel['number']}")
+        documents.append([doc["id"], f"docs/{name}", len(doc["entities"]), n_entities, len(relations)])
+    return documents, anchors
+
+
+def _control_rows(run: RunFolder, anchors: dict, pages: dict[str, str]) -> list[list]:
+    """controls.csv as the page's script reads it, each evidence sentence with its link."""
+    rows = []
+    for r in run.controls.itertuples(index=False):
+        evidence = []
+        for doc_id, sentence in _split_evidence(r.evidence, r.doc_ids):
+            link = anchors.get((doc_id, r.relation, r.controller_id, r.controlled_id)) or pages.get(doc_id, "")
+            evidence.append([doc_id, sentence, link])
+        rows.append([
+            r.controller, r.controller_id, r.controller_label, r.relation, r.controlled, r.controlled_id,
+            r.controlled_label, int(r.documents), int(r.mentions), float(r.confidence), evidence,
+        ])
+    return rows
+
+
+def _summary(run: RunFolder, documents: int, controls: int, errors: int) -> dict[str, Any]:
+    mentions = run.table("mentions")
+    relations = run.table("relations")
+    entities_run = run.entities_run
+    by_label = Counter(mentions["label"])
+    entities_by_label = Counter(entities_run["label"])
+    relation_labels = [
+        (label, len(group), group["doc_id"].nunique()) for label, group in relations.groupby("relation", sort=True)
+    ]
+    return {
+        "documents": documents,
+        "entities": len(entities_run),
+        "mentions": len(mentions),
+        "relations": len(relations),
+        "controls": controls,
+        "errors": errors,
+        "entity_labels": [(label, entities_by_label[label], by_label[label]) for label in ENTITY_LABELS],
+        "relation_labels": relation_labels,
+    }
 
 
 def _aliases(value: Any) -> list[str]:
