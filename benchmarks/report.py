@@ -112,7 +112,7 @@ def main() -> None:
         run_batch([ROOT / "corpus" / "docs"], corpus_out)
         seconds, stats = build(corpus_out, args.repeats)
         index_mb = stats.path.stat().st_size / 1e6
-        print(f"bundled corpus: {stats.documents} documents, {stats.controls} who-controls-what rows, "
+        print(f"bundled corpus: {stats.documents} documents, {stats.controls} who-controls-what rows "
               f"between {stats.entities} entities")
         print(f"  report built in {seconds:.2f} s (best of {args.repeats}); "
               f"{stats.bytes / 1e6:.2f} MB in all, index.html {index_mb:.2f} MB")
@@ -122,7 +122,7 @@ def main() -> None:
         synthetic_run(read_run(corpus_out).results, synthetic, args.documents, args.distinct)
         print(f"synthetic run: {args.documents} documents written in {time.perf_counter() - start:.1f} s")
         seconds, stats = build(synthetic, 1)
-        print(f"  report: {stats.documents} documents, {stats.controls} who-controls-what rows, "
+        print(f"  report: {stats.documents} documents, {stats.controls} who-controls-what rows "
               f"between {stats.entities} entities")
         print(f"  report built in {seconds:.2f} s; {stats.bytes / 1e6:.2f} MB in all, "
               f"index.html {stats.path.stat().st_size / 1e6:.2f} MB")
