@@ -326,7 +326,7 @@ def _document_page(doc: dict, template: jinja2.Template, css: str, colors: dict[
             "tail_entity": tail.get("entity", tail["id"]),
             "confidence": float(rel.get("confidence", 1.0)),
             "pattern": rel.get("pattern", ""),
-            "evidence": _marked(text, start, end, head, tail) if 0 <= start < end <= len(text) else [(rel.get("evidence", ""), "")],
+            "evidence": _marked(text, start, end, head, tail) if _offsets(start, end, text) else [(rel.get("evidence", ""), "")],
         })
     n_entities = len({m.get("entity", m["id"]) for m in doc["entities"]})
     html = template.render(
@@ -334,6 +334,11 @@ def _document_page(doc: dict, template: jinja2.Template, css: str, colors: dict[
         entities=n_entities, labels=ENTITY_LABELS, colors=colors, report_css=css,
     )
     return html, relations, n_entities
+
+
+def _offsets(start: Any, end: Any, text: str) -> bool:
+    """Whether a relation's evidence offsets (optional in gold files) point into the text."""
+    return isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
 
 
 def _marked(text: str, start: int, end: int, head: dict, tail: dict) -> list[tuple[str, str]]:
