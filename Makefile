@@ -22,7 +22,7 @@ $(VENV)/.test-deps: $(BIN)/osint-extract
 install-test: $(VENV)/.test-deps
 
 demo: install
-	$(BIN)/osint-extract extract corpus/docs --out $(OUT)
+	$(BIN)/osint-extract extract corpus/docs --out $(OUT) --report
 	$(BIN)/osint-extract evaluate corpus/gold/dev.jsonl
 
 test: install-test

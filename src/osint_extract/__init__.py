@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from .documents import GoldFormatError, read_jsonl, write_jsonl
 from .evaluation import evaluate
+from .exports import graph
 from .extraction import extract, extract_many, get_pipeline
+from .linking import RunEntities, link_entities
 from .pipeline import ModelNotFound, load
+from .report import report
 from .results import Entity, Mention, Relation, Result
+from .run_folder import RunFolder, RunFolderError
 from .scoring import PRF, Scores, score_documents
 from .tables import controls_table, entities_table, mentions_table, relations_table
 
@@ -25,6 +29,12 @@ __all__ = [
     "entities_table",
     "relations_table",
     "controls_table",
+    "graph",
+    "link_entities",
+    "RunEntities",
+    "RunFolder",
+    "RunFolderError",
+    "report",
     "Result",
     "Entity",
     "Mention",

@@ -152,7 +152,7 @@ def run_batch(
         if progress:
             progress(1)
 
-    write_outputs((cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors)
+    write_outputs((cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors, config=config)
     for error in report.errors:
         manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
     with atomic_writer(out / MANIFEST) as fh:

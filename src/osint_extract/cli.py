@@ -21,6 +21,8 @@ from .scoring import SECTIONS
 from .batch import run_batch
 from .inputs import discover
 from .pipeline import ModelNotFound, load
+from .report import ReportError
+from .report import report as build_report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -42,6 +44,7 @@ def extract(
     workers: int = typer.Option(2, "--workers", min=1, help="Workers of the LocalCluster (dask engine without --scheduler)."),
     strict: bool = typer.Option(False, "--strict", help="Exit with status 1 when any input could not be read."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+    with_report: bool = typer.Option(False, "--report", help="Also write the review report, DIR/report/index.html."),
 ) -> None:
     """Extract entities and relations from documents into tables; a rerun with the same
     --out resumes, skipping documents finished and unchanged."""
@@ -65,6 +68,8 @@ def extract(
         f"{len(report.errors)} unreadable)",
         err=True,
     )
+    if with_report and report.documents:
+        write_report_folder(out, config=config)
     if report.documents == 0 and total or strict and report.errors:
         raise typer.Exit(1)
 
@@ -222,6 +227,54 @@ def print_scores(scores) -> None:
         table.add_row("macro", f"{macro.precision:.4f}", f"{macro.recall:.4f}", f"{macro.f1:.4f}", "", "", "")
         console.print(table)
         console.print()
+
+
+@app.command("report")
+def report_command(
+    out_dir: Path = typer.Argument(..., help="A run folder written by extract (documents.jsonl, controls.csv, ...)."),
+    dest: Optional[Path] = typer.Option(None, "--dest", help="Folder for the report; default OUT_DIR/report."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="The config the run used (its linking rules); default: the bundled configs/."),
+) -> None:
+    """Write the offline review report of a run: OUT_DIR/report/index.html (summary,
+    who-controls-what table, network) and one page per document."""
+    write_report_folder(out_dir, dest, config)
+
+
+def write_report_folder(out_dir: Path, dest: Optional[Path] = None, config: Optional[Path] = None) -> None:
+    try:
+        stats = build_report(out_dir, dest, config=config)
+    except (GoldFormatError, FileNotFoundError, ReportError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(
+        f"report of {stats.documents} documents, {stats.controls} who-controls-what rows between {stats.entities} entities "
+        f"({stats.bytes / 1e6:.1f} MB) -> {stats.path}",
+        err=True,
+    )
+
+
+@app.command("export")
+def export_command(
+    out_dir: Path = typer.Argument(..., help="A run folder written by extract (documents.jsonl, controls.csv, ...)."),
+    to: List[str] = typer.Option(
+        ..., "--to", "-t", help="gexf, graphml, ftm, neo4j or parquet; repeat the option or separate with commas for several."
+    ),
+    dest: Optional[Path] = typer.Option(None, "--dest", help="Folder for the files; default OUT_DIR/export."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="The config the run used (linking rules, FtM mapping); default: the bundled configs/."),
+) -> None:
+    """Export a run: the who-controls-what network as GEXF 1.3 and GraphML, FollowTheMoney
+    entities, Neo4j bulk-import CSVs, and Parquet copies of every table."""
+    from .exports import export as run_export
+    from .run_folder import RunFolderError
+
+    formats = [f.strip().lower() for item in to for f in item.split(",") if f.strip()]
+    try:
+        written = run_export(out_dir, formats, dest, config=config)
+    except (RunFolderError, GoldFormatError, FileNotFoundError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    for path in written:
+        typer.echo(str(path))
 
 
 if __name__ == "__main__":

@@ -15,16 +15,16 @@ import pandas as pd
 
 from .documents import atomic_writer
 from .inputs import InputError
+from .linking import EntityLinker, RunEntities, link_entities
 from .results import Result
 from .schema import SYMMETRIC
-from .scoring import mention_name
 
 MENTION_COLUMNS = ["doc_id", "entity_id", "start", "end", "text", "label", "sentence"]
 ENTITY_COLUMNS = ["doc_id", "entity_id", "name", "label", "mentions", "aliases"]
 RELATION_COLUMNS = ["doc_id", "head", "head_label", "relation", "tail", "tail_label", "confidence", "evidence", "pattern"]
 CONTROL_COLUMNS = [
     "controller", "controller_label", "relation", "controlled", "controlled_label",
-    "documents", "mentions", "confidence", "doc_ids", "evidence",
+    "documents", "mentions", "confidence", "doc_ids", "evidence", "controller_id", "controlled_id",
 ]
 # Relations that say who holds power over whom or what: the rows of controls.csv.
 CONTROL_RELATIONS = ("CONTROLS", "LEADS", "POSSESSES", "PART_OF", "MEMBER_OF", "ALLIED_WITH", "FIGHTS")
@@ -48,54 +48,58 @@ def relation_rows(result: Result) -> Iterator[list]:
 
 
 class ControlsAccumulator:
-    """The run-wide who-controls-what table, built one document at a time: entities with
-    the same canonical name (case and spacing aside) and label are one across documents."""
+    """The run-wide who-controls-what table, built one document at a time: each relation
+    instance is kept with its document's entity ids, and grouped by run-wide entity (see
+    linking.py) once all documents are in."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple, dict] = {}
+        self.instances: list[tuple] = []
 
     def add(self, result: Result) -> None:
-        entities = {e.id: e for e in result.entities}
         for r in result.relations:
-            if r.label not in CONTROL_RELATIONS:
-                continue
-            head, tail = entities[r.head], entities[r.tail]
-            sides = [(head.name, head.label), (tail.name, tail.label)]
-            if r.label in SYMMETRIC:
-                sides.sort(key=lambda side: (mention_name(side[0], 0, len(side[0])), side[1]))
-            key = tuple((mention_name(n, 0, len(n)), lab) for n, lab in sides) + (r.label,)
-            row = self.rows.setdefault(
-                key, {"sides": sides, "relation": r.label, "mentions": 0, "confidence": 0.0, "evidence": {}}
-            )
-            row["mentions"] += r.support
-            row["confidence"] = max(row["confidence"], r.confidence)
-            row["evidence"].setdefault(result.id, r.evidence)
+            if r.label in CONTROL_RELATIONS:
+                self.instances.append((result.id, r.head, r.tail, r.label, r.support, r.confidence, r.evidence))
 
-    def table(self) -> pd.DataFrame:
+    def table(self, run: RunEntities) -> pd.DataFrame:
+        names = dict(zip(run.table["id"], zip(run.table["name"], run.table["label"])))
+        rows: dict[tuple, dict] = {}
+        for doc_id, head, tail, label, support, confidence, evidence in self.instances:
+            sides = [run.id_of(doc_id, head), run.id_of(doc_id, tail)]
+            if label in SYMMETRIC:
+                sides.sort(key=lambda rid: (names[rid][0].casefold(), names[rid][0], names[rid][1], int(rid[1:])))
+            row = rows.setdefault((*sides, label), {"mentions": 0, "confidence": 0.0, "evidence": {}})
+            row["mentions"] += support
+            row["confidence"] = max(row["confidence"], confidence)
+            row["evidence"].setdefault(doc_id, evidence)
         records = []
-        for row in self.rows.values():
-            (controller, controller_label), (controlled, controlled_label) = row["sides"]
+        for (controller_id, controlled_id, label), row in rows.items():
             evidence = row["evidence"]
             records.append([
-                controller, controller_label, row["relation"], controlled, controlled_label,
+                *names[controller_id], label, *names[controlled_id],
                 len(evidence), row["mentions"], row["confidence"], "; ".join(sorted(evidence)),
                 " | ".join(f"{doc_id}: {evidence[doc_id]}" for doc_id in sorted(evidence)),
+                controller_id, controlled_id,
             ])
         table = pd.DataFrame(records, columns=CONTROL_COLUMNS)
-        return table.sort_values(
-            ["documents", "mentions", "confidence", "controller", "relation", "controlled"],
-            ascending=[False, False, False, True, True, True], kind="mergesort", ignore_index=True,
+        table["_a"] = table["controller_id"].str[1:].astype(int)
+        table["_b"] = table["controlled_id"].str[1:].astype(int)
+        table = table.sort_values(
+            ["documents", "mentions", "confidence", "controller", "relation", "controlled", "_a", "_b"],
+            ascending=[False, False, False, True, True, True, True, True], kind="mergesort", ignore_index=True,
         )
+        return table.drop(columns=["_a", "_b"])
 
 
-def controls_table(results: Iterable[Result]) -> pd.DataFrame:
+def controls_table(results: Iterable[Result], run: RunEntities | None = None) -> pd.DataFrame:
     """Who controls, leads, arms, fights or allies with whom over a set of results: one
-    row per (controller, relation, controlled), with the number of supporting documents
-    and relation mentions, the highest confidence and one evidence sentence per document."""
+    row per (run-wide controller, relation, run-wide controlled), with the number of
+    supporting documents and relation mentions, the highest confidence and one evidence
+    sentence per document. `run` is the results' linking (link_entities) when already done."""
+    results = list(results)
     acc = ControlsAccumulator()
     for result in results:
         acc.add(result)
-    return acc.table()
+    return acc.table(run if run is not None else link_entities(results))
 
 
 def mentions_table(results: Iterable[Result]) -> pd.DataFrame:
@@ -113,13 +117,18 @@ def relations_table(results: Iterable[Result]) -> pd.DataFrame:
     return pd.DataFrame([row for r in results for row in relation_rows(r)], columns=RELATION_COLUMNS)
 
 
-def write_outputs(results: Iterable[Result], out_dir: str | Path, errors: list[InputError] | None = None) -> int:
+def write_outputs(
+    results: Iterable[Result], out_dir: str | Path, errors: list[InputError] | None = None,
+    config: str | Path | None = None,
+) -> int:
     """Stream results into documents.jsonl, mentions.csv, entities.csv and relations.csv,
-    then write controls.csv (the run-wide table) and errors.csv (unreadable inputs).
+    then write entities_run.csv and controls.csv (the run-wide tables; `config` gives the
+    curated lists and linking rules) and errors.csv (unreadable inputs).
     Returns the number of documents written."""
     out = Path(out_dir)
     count = 0
     controls = ControlsAccumulator()
+    linker = EntityLinker(config=config)
     with ExitStack() as stack:
         docs_fh = stack.enter_context(atomic_writer(out / "documents.jsonl"))
         tables = {}
@@ -132,9 +141,13 @@ def write_outputs(results: Iterable[Result], out_dir: str | Path, errors: list[I
             tables["entities"].writerows(entity_rows(result))
             tables["relations"].writerows(relation_rows(result))
             controls.add(result)
+            linker.add(result)
             count += 1
+    run = linker.link()
+    with atomic_writer(out / "entities_run.csv") as fh:
+        run.table.to_csv(fh, index=False, lineterminator="\n")
     with atomic_writer(out / "controls.csv") as fh:
-        controls.table().to_csv(fh, index=False, lineterminator="\n")
+        controls.table(run).to_csv(fh, index=False, lineterminator="\n")
     with atomic_writer(out / "errors.csv") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(ERROR_COLUMNS)
