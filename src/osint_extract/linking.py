@@ -64,10 +64,11 @@ class LinkingRules:
             fuzzy_min_score=float(fuzzy.get("min_score", 100)),
             fuzzy_min_length=int(fuzzy.get("min_length", 10)),
         )
-        for block in cfg["components"].values():
+        data_files = cfg.get("initialize", {}).get("components", {})
+        for name, block in cfg["components"].items():
             if block.get("factory") != "osint_gazetteer":
                 continue
-            for pattern_file in block.get("patterns", []):
+            for pattern_file in data_files.get(name, {}).get("patterns", []):
                 for pattern in read_patterns(pattern_file):
                     if pattern.get("id") and isinstance(pattern["pattern"], str):
                         key = rules.key(pattern["pattern"], pattern["label"])
