@@ -1,6 +1,7 @@
 """The library entry points: text in, typed results out."""
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from spacy.language import Language
 
 from .pipeline import load
 from .inputs import chunks
-from .results import Result, doc_to_result, merge_results
+from .results import Result, ResultMerger, doc_to_result
 
 _loaded: dict[tuple[str | None, str | None], Language] = {}
 
@@ -27,6 +28,12 @@ def extract(text: str, doc_id: str = "doc", *, nlp: Language | None = None, mode
     return doc_to_result(nlp(text), doc_id)
 
 
+# A document longer than this is processed in chunks of at most this many characters:
+# the parser's and tok2vec's memory grows with the length of the texts in one batch, so
+# chunks bound it however long a document is (cuts fall at paragraph ends where possible).
+CHUNK_LENGTH = 50_000
+
+
 def extract_many(
     texts: Iterable[str] | Iterable[tuple[str, str]],
     *,
@@ -39,26 +46,35 @@ def extract_many(
     """Results for many texts, streamed in input order through `nlp.pipe`.
 
     Items are texts (ids "doc-1", "doc-2", ...) or (doc_id, text) pairs. A text longer
-    than `max_length` characters (default: the pipeline's `max_length`) is processed in
-    chunks cut at paragraph or sentence boundaries, and its result has document offsets.
+    than `max_length` characters (default: `CHUNK_LENGTH`, or the pipeline's `max_length`
+    if smaller) is processed in chunks cut at paragraph or sentence boundaries, and its
+    result has document offsets. Chunks are streamed like documents, in batches of
+    `batch_size`, and each chunk's result is merged into its document's as it comes, so
+    memory is bounded by the chunk length, not the document length.
     """
     nlp = nlp or get_pipeline(model)
-    limit = max_length or nlp.max_length
+    limit = max_length or min(nlp.max_length, CHUNK_LENGTH)
 
-    def items() -> Iterator[tuple[str, tuple[str, int, int, int]]]:
+    def items() -> Iterator[tuple[str, tuple[str, int, bool]]]:
         for n, item in enumerate(texts, 1):
             doc_id, text = (f"doc-{n}", item) if isinstance(item, str) else item
-            parts = chunks(text, limit) if len(text) > limit else [(0, text)]
-            for k, (offset, part) in enumerate(parts):
-                yield part, (doc_id, k, len(parts), offset)
+            if len(text) <= limit:
+                yield text, (doc_id, 0, True)
+                continue
+            parts = deque(chunks(text, limit))
+            while parts:
+                offset, part = parts.popleft()  # each chunk's text is freed once processed
+                yield part, (doc_id, offset, not parts)
 
-    pending: list[tuple[int, Result]] = []
-    for doc, (doc_id, k, n_parts, offset) in nlp.pipe(items(), as_tuples=True, n_process=n_process, batch_size=batch_size):
+    merger: ResultMerger | None = None
+    for doc, (doc_id, offset, last) in nlp.pipe(items(), as_tuples=True, n_process=n_process, batch_size=batch_size):
         result = doc_to_result(doc, doc_id)
-        if n_parts == 1:
+        del doc
+        if last and merger is None:
             yield result
             continue
-        pending.append((offset, result))
-        if k == n_parts - 1:
-            yield merge_results(doc_id, pending)
-            pending = []
+        merger = merger or ResultMerger(doc_id)
+        merger.add(offset, result)
+        if last:
+            yield merger.result()
+            merger = None

@@ -54,6 +54,9 @@ def load(model: str | Path | None = None, config: str | Path | None = None) -> L
         extra = read_yaml(osint["tokenizer_lexicon"]).get("tokenizer_suffixes", [])
         if extra:
             nlp.tokenizer.suffix_search = compile_suffix_regex(list(extra) + list(nlp.Defaults.suffixes)).search
+    for name in reversed(list(osint.get("first", []))):
+        block = dict(cfg["components"][name])
+        nlp.add_pipe(block.pop("factory"), name=name, config=block, first=True)
     for name in osint.get("before_parser", []):
         block = dict(cfg["components"][name])
         where = {"before": "parser"} if "parser" in nlp.pipe_names else {"first": True}
