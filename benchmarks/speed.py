@@ -1,14 +1,18 @@
 """Words per second of the full osint-extract pipeline and of the bare base pipeline on the
 same texts, in one run, and the ratio between them.
 
-    python benchmarks/speed.py [--words 100000] [--repeats 3] [--model NAME]
+    python benchmarks/speed.py [--words 100000] [--repeats 5] [--model NAME]
 
-Texts are the bundled corpus documents, repeated until --words is reached. Each pipeline
-is timed --repeats times over all texts (single process) and the best time is kept.
+Texts are the bundled corpus documents, repeated until --words is reached. The two
+pipelines are timed in alternation over all texts (single process), bare then full,
+--repeats times; the ratio full/bare is taken within each pair and the median of those
+ratios is reported, so a change in machine load between runs moves both sides of a
+pair alike rather than the ratio. Words/s are the medians over the runs.
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
@@ -32,21 +36,17 @@ def corpus_texts(words: int) -> list[str]:
     return texts
 
 
-def best_rate(nlp, texts: list[str], repeats: int) -> float:
-    n_words = sum(len(t.split()) for t in texts)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=16):
-            pass
-        best = min(best, time.perf_counter() - start)
-    return n_words / best
+def rate(nlp, texts: list[str], n_words: int) -> float:
+    start = time.perf_counter()
+    for _doc in nlp.pipe(texts, batch_size=16):
+        pass
+    return n_words / (time.perf_counter() - start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     texts = corpus_texts(args.words)
@@ -56,13 +56,16 @@ def main() -> None:
     # warm up both (first calls build caches)
     list(bare.pipe(texts[:5]))
     list(full.pipe(texts[:5]))
-    bare_rate = best_rate(bare, texts, args.repeats)
-    full_rate = best_rate(full, texts, args.repeats)
-    print(f"texts: {len(texts)} documents, {n_words} words; best of {args.repeats} runs, 1 process")
-    print(f"base pipeline ({bare.meta['name']} {bare.meta['version']}): {bare_rate:,.0f} words/s")
-    print(f"full osint-extract pipeline: {full_rate:,.0f} words/s")
-    print(f"full / base: {full_rate / bare_rate:.1%}")
-
+    pairs = []
+    for _ in range(args.repeats):
+        bare_rate = rate(bare, texts, n_words)
+        full_rate = rate(full, texts, n_words)
+        pairs.append((bare_rate, full_rate))
+    ratio = statistics.median(f / b for b, f in pairs)
+    print(f"texts: {len(texts)} documents, {n_words} words; {args.repeats} interleaved pairs of runs, 1 process")
+    print(f"base pipeline ({bare.meta['name']} {bare.meta['version']}): {statistics.median(b for b, _ in pairs):,.0f} words/s (median)")
+    print(f"full osint-extract pipeline: {statistics.median(f for _, f in pairs):,.0f} words/s (median)")
+    print(f"full / base: {ratio:.1%} (median of per-pair ratios; pairs: {', '.join(f'{f / b:.1%}' for b, f in pairs)})")
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from typing import Any
+
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from .pipeline import load
 from .inputs import chunks
@@ -28,10 +31,13 @@ def extract(text: str, doc_id: str = "doc", *, nlp: Language | None = None, mode
     return doc_to_result(nlp(text), doc_id)
 
 
-# A document longer than this is processed in chunks of at most this many characters:
-# the parser's and tok2vec's memory grows with the length of the texts in one batch, so
-# chunks bound it however long a document is (cuts fall at paragraph ends where possible).
-CHUNK_LENGTH = 50_000
+# The parser's and tok2vec's working memory grows with the characters in one batch
+# (roughly 1-2.5 KB a character with en_core_web_sm), so a batch holds at most
+# BATCH_CHARS characters, and a document longer than CHUNK_LENGTH is processed in chunks
+# of at most that many characters (cut at paragraph ends where possible), streamed like
+# documents. Memory is then bounded however long a document is.
+CHUNK_LENGTH = 20_000
+BATCH_CHARS = 100_000
 
 
 def extract_many(
@@ -49,7 +55,7 @@ def extract_many(
     than `max_length` characters (default: `CHUNK_LENGTH`, or the pipeline's `max_length`
     if smaller) is processed in chunks cut at paragraph or sentence boundaries, and its
     result has document offsets. Chunks are streamed like documents, in batches of
-    `batch_size`, and each chunk's result is merged into its document's as it comes, so
+    `batch_size` (and at most `BATCH_CHARS` characters), and each chunk's result is merged into its document's as it comes, so
     memory is bounded by the chunk length, not the document length.
     """
     nlp = nlp or get_pipeline(model)
@@ -67,7 +73,7 @@ def extract_many(
                 yield part, (doc_id, offset, not parts)
 
     merger: ResultMerger | None = None
-    for doc, (doc_id, offset, last) in nlp.pipe(items(), as_tuples=True, n_process=n_process, batch_size=batch_size):
+    for doc, (doc_id, offset, last) in _pipe(nlp, items(), n_process, batch_size):
         result = doc_to_result(doc, doc_id)
         del doc
         if last and merger is None:
@@ -78,3 +84,22 @@ def extract_many(
         if last:
             yield merger.result()
             merger = None
+
+
+def _pipe(nlp: Language, items: Iterator[tuple[str, Any]], n_process: int, batch_size: int) -> Iterator[tuple[Doc, Any]]:
+    """`nlp.pipe` over (text, context) pairs in batches of at most `batch_size` texts and
+    `BATCH_CHARS` characters (one process; several processes take `batch_size` texts,
+    each of at most the chunk length)."""
+    if n_process != 1:
+        yield from nlp.pipe(items, as_tuples=True, n_process=n_process, batch_size=batch_size)
+        return
+    batch: list[tuple[str, Any]] = []
+    chars = 0
+    for item in items:
+        if batch and (len(batch) >= batch_size or chars + len(item[0]) > BATCH_CHARS):
+            yield from nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
+            batch, chars = [], 0
+        batch.append(item)
+        chars += len(item[0])
+    if batch:
+        yield from nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
