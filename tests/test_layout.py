@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import osint_extract
+from osint_extract.batch import run_batch
 from osint_extract.documents import read_jsonl
 from osint_extract.extraction import extract_many
 from osint_extract.inputs import _pdf_reader
@@ -122,15 +123,14 @@ def test_window_is_cut_at_word_boundaries():
     assert window(text, start, end, start - 10, end + 10) == (start - 10, end + 10)
 
 
-def test_evidence_is_the_text_between_its_offsets_in_every_row(nlp):
-    docs = read_jsonl(DEV)
-    results = list(extract_many([(d["id"], d["text"]) for d in docs], nlp=nlp))
-    rows = [r for result in results for r in result.relations]
-    assert len(rows) > 50
-    for result in results:
-        for r in result.relations:
-            assert r.evidence == result.text[r.evidence_start : r.evidence_end]
-            assert r.evidence == r.evidence.strip()
+def test_evidence_is_the_text_between_its_offsets_in_every_row(nlp, tmp_path):
+    run_batch([ROOT / "corpus" / "docs"], tmp_path, progress=None)
+    docs = read_jsonl(tmp_path / "documents.jsonl")
+    rows = [(d["text"], r) for d in docs for r in d["relations"]]
+    assert len(docs) >= 14 and len(rows) > 100
+    for text, r in rows:
+        assert r["evidence"] == text[r["evidence_start"] : r["evidence_end"]]
+        assert r["evidence"] == r["evidence"].strip() and r["evidence"]
 
 
 def test_chunked_document_has_document_offsets(nlp):

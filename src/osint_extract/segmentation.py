@@ -285,5 +285,5 @@ def without_soft_breaks(doc: Doc) -> tuple[Doc, list[int] | None]:
         return doc, None
     keep = numpy.flatnonzero(numpy.append(~soft, True)).tolist()
     words = [doc[i].text for i in keep]
-    spaces = [bool(doc[i].whitespace_) or (i + 1 < len(doc) and soft[i]) for i in keep]
+    spaces = [bool(doc[i].whitespace_) or bool(i + 1 < len(soft) and soft[i + 1]) for i in keep]
     return Doc(doc.vocab, words=words, spaces=spaces), keep
