@@ -98,19 +98,21 @@ class EntityResolver:
     def _join_surnames(self, ents: list[Span], names: list[str], uf: UnionFind, how: dict) -> None:
         """"Ceballos" after "Remigio Ceballos": a shorter name whose words run inside exactly
         one longer name of the same label refers to that entity."""
-        # every run of words inside a longer name -> the names (in text order) holding it
-        inside: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        # every run of words inside a longer name -> the first mention of each longer name
+        # holding it (mentions of one name are one entity already), so the cost grows with
+        # the names, not with the pairs of mentions
+        inside: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], int]] = {}
         for j, e in enumerate(ents):
             if e.label_ in self.labels_with_surnames and len(e) > 1:
                 other = tuple(t.lower_ for t in e)
-                runs = {other[a:b] for a in range(len(other)) for b in range(a + 1, len(other) + 1) if b - a < len(other)}
-                for run in runs:
-                    inside.setdefault((e.label_, run), []).append(j)
+                for a in range(len(other)):
+                    for b in range(a + 1, min(len(other), a + len(other) - 1) + 1):
+                        inside.setdefault((e.label_, other[a:b]), {}).setdefault(other, j)
         for i, ent in enumerate(ents):
             if ent.label_ not in self.labels_with_surnames:
                 continue
             owners = {}
-            for j in inside.get((ent.label_, tuple(t.lower_ for t in ent)), ()):
+            for j in inside.get((ent.label_, tuple(t.lower_ for t in ent)), {}).values():
                 owners.setdefault(uf.find(j), j)
             if len(owners) == 1:
                 j = next(iter(owners.values()))
