@@ -13,7 +13,7 @@ from .segmentation import Sentences, sentence_text
 from . import resolution  # noqa: F401  (registers doc._.clusters)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One occurrence of an entity in the text (character offsets, end exclusive)."""
 
@@ -38,7 +38,7 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     """A directed fact between two entities (head and tail entity ids), with the mentions
     it was found between, the evidence sentence and the rule that fired. For ALIAS_OF the
@@ -126,6 +126,7 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
     clusters = sorted(_clusters(doc), key=lambda c: min(s.start_char for s in c))
     text = doc.text  # Doc.text joins every token on each access: once per document
     sentences = Sentences(doc)
+    shown: dict[tuple[int, int], str] = {}  # one string per sentence window, shared by its mentions
     order = sorted((s.start_char, s.end_char) for c in clusters for s in c)
     mention_id = {offsets: f"m{n}" for n, offsets in enumerate(order, 1)}
     entity_of: dict[tuple[int, int], Entity] = {}
@@ -134,7 +135,8 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
         entity = Entity(id=f"E{n}", name=spans[0].text, label=spans[0].label_)
         seen_names = {mention_name(spans[0].text, 0, len(spans[0].text))}
         for span in sorted(spans, key=lambda s: s.start_char):
-            sent = sentence_text(text, *sentences.window(span.start_char, span.end_char))
+            bounds = sentences.window(span.start_char, span.end_char)
+            sent = shown.get(bounds) or shown.setdefault(bounds, sentence_text(text, *bounds))
             key = (span.start_char, span.end_char)
             entity.mentions.append(Mention(mention_id[key], *key, span.label_, span.text, entity.id, sent))
             entity_of[key] = entity
