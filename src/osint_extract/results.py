@@ -3,6 +3,7 @@ so results can be stored, compared and turned into tables."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from spacy.tokens import Doc, Span
@@ -82,26 +83,30 @@ class Result:
         return {
             "id": self.id,
             "text": self.text,
-            "entities": [
-                {"id": m.id, "start": m.start, "end": m.end, "label": m.label, "text": m.text, "entity": m.entity_id}
-                for m in self.mentions
-            ],
-            "relations": [
-                {
-                    "head": r.head_mention,
-                    "tail": r.tail_mention,
-                    "label": r.label,
-                    "confidence": r.confidence,
-                    "evidence": r.evidence,
-                    "evidence_start": r.evidence_start,
-                    "evidence_end": r.evidence_end,
-                    "pattern": r.pattern,
-                    "head_name": r.head_name,
-                    "tail_name": r.tail_name,
-                }
-                for r in self.relations
-            ],
+            "entities": list(self.entity_dicts()),
+            "relations": list(self.relation_dicts()),
         }
+
+    def entity_dicts(self) -> Iterator[dict[str, Any]]:
+        """The `entities` of `to_dict`, one at a time."""
+        for m in self.mentions:
+            yield {"id": m.id, "start": m.start, "end": m.end, "label": m.label, "text": m.text, "entity": m.entity_id}
+
+    def relation_dicts(self) -> Iterator[dict[str, Any]]:
+        """The `relations` of `to_dict`, one at a time."""
+        for r in self.relations:
+            yield {
+                "head": r.head_mention,
+                "tail": r.tail_mention,
+                "label": r.label,
+                "confidence": r.confidence,
+                "evidence": r.evidence,
+                "evidence_start": r.evidence_start,
+                "evidence_end": r.evidence_end,
+                "pattern": r.pattern,
+                "head_name": r.head_name,
+                "tail_name": r.tail_name,
+            }
 
 
 def _clusters(doc: Doc) -> list[list[Span]]:
