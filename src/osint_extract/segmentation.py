@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy
 from spacy.attrs import IDX, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from .resources import read_yaml
 
