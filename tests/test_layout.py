@@ -196,3 +196,14 @@ def test_pdf_with_hard_wrapped_lines_scores_like_the_plain_text(nlp):
     for table in ("entities_strict", "relations"):
         plain_f1, pdf_f1 = getattr(plain, table)["micro"].f1, getattr(pdf, table)["micro"].f1
         assert pdf_f1 >= plain_f1 - 0.03, (table, plain_f1, pdf_f1)
+
+
+def test_extract_processes_a_long_text_in_chunks(nlp):
+    from osint_extract.extraction import CHUNK_LENGTH
+
+    docs = read_jsonl(DEV)
+    text = "\n\n".join(d["text"] for d in docs)
+    assert len(text) > CHUNK_LENGTH
+    result = osint_extract.extract(text, "long", nlp=nlp)
+    assert result.text == text and len(result.mentions) > 500
+    assert all(text[m.start : m.end] == m.text for m in result.mentions)

@@ -26,9 +26,10 @@ def get_pipeline(model: str | Path | None = None, config: str | Path | None = No
 
 
 def extract(text: str, doc_id: str = "doc", *, nlp: Language | None = None, model: str | None = None) -> Result:
-    """Entities (and relations) of one text."""
+    """Entities (and relations) of one text; a long text is processed in chunks, as by
+    `extract_many`."""
     nlp = nlp or get_pipeline(model)
-    return doc_to_result(nlp(text), doc_id)
+    return next(extract_many([(doc_id, text)], nlp=nlp))
 
 
 # The parser's and tok2vec's working memory grows with the characters in one batch
