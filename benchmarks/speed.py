@@ -1,14 +1,19 @@
 """Words per second of the full osint-extract pipeline and of the bare base pipeline on the
 same texts, in one run, and the ratio between them.
 
-    python benchmarks/speed.py [--words 100000] [--repeats 3] [--model NAME]
+    python benchmarks/speed.py [--words 100000] [--repeats 3] [--slice-words 2000] [--model NAME]
 
-Texts are the bundled corpus documents, repeated until --words is reached. Each pipeline
-is timed --repeats times over all texts (single process) and the best time is kept.
+Texts are the bundled corpus documents, repeated until --words is reached, and cut into
+slices of about --slice-words words. The two pipelines run in alternation on each slice
+(single process), bare then full, and this --repeats times over all slices; the ratio
+full/bare is taken within each pair and the median of those ratios is reported, so a
+change in machine load between runs moves both sides of a pair alike rather than the
+ratio. Words/s are the totals over all runs.
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
@@ -32,21 +37,18 @@ def corpus_texts(words: int) -> list[str]:
     return texts
 
 
-def best_rate(nlp, texts: list[str], repeats: int) -> float:
-    n_words = sum(len(t.split()) for t in texts)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=16):
-            pass
-        best = min(best, time.perf_counter() - start)
-    return n_words / best
+def seconds(nlp, texts: list[str]) -> float:
+    start = time.perf_counter()
+    for _doc in nlp.pipe(texts, batch_size=16):
+        pass
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--slice-words", type=int, default=2000)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     texts = corpus_texts(args.words)
@@ -56,13 +58,27 @@ def main() -> None:
     # warm up both (first calls build caches)
     list(bare.pipe(texts[:5]))
     list(full.pipe(texts[:5]))
-    bare_rate = best_rate(bare, texts, args.repeats)
-    full_rate = best_rate(full, texts, args.repeats)
-    print(f"texts: {len(texts)} documents, {n_words} words; best of {args.repeats} runs, 1 process")
-    print(f"base pipeline ({bare.meta['name']} {bare.meta['version']}): {bare_rate:,.0f} words/s")
-    print(f"full osint-extract pipeline: {full_rate:,.0f} words/s")
-    print(f"full / base: {full_rate / bare_rate:.1%}")
-
+    slices: list[list[str]] = [[]]
+    for text in texts:
+        if sum(len(t.split()) for t in slices[-1]) >= args.slice_words:
+            slices.append([])
+        slices[-1].append(text)
+    pairs = []
+    bare_s = full_s = 0.0
+    for _ in range(args.repeats):
+        for part in slices:
+            b, f = seconds(bare, part), seconds(full, part)
+            pairs.append((b, f))
+            bare_s, full_s = bare_s + b, full_s + f
+    ratio = statistics.median(b / f for b, f in pairs)
+    print(
+        f"texts: {len(texts)} documents, {n_words} words; {len(pairs)} interleaved pairs "
+        f"({args.repeats} passes over {len(slices)} slices of ~{args.slice_words} words), 1 process"
+    )
+    print(f"base pipeline ({bare.meta['name']} {bare.meta['version']}): {args.repeats * n_words / bare_s:,.0f} words/s")
+    print(f"full osint-extract pipeline: {args.repeats * n_words / full_s:,.0f} words/s")
+    quartiles = statistics.quantiles([b / f for b, f in pairs], n=4)
+    print(f"full / base: {ratio:.1%} (median of per-pair speed ratios; quartiles {quartiles[0]:.1%} - {quartiles[2]:.1%})")
 
 if __name__ == "__main__":
     main()

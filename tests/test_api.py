@@ -109,3 +109,20 @@ def test_cooccurrence_baseline_gives_pairs_the_majority_label(nlp, tmp_path):
     scores = osint_extract.evaluate([path], baseline="cooccurrence")
     # every ARMED_GROUP-PLACE pair in a sentence: 3 facts, 2 of them in the gold
     assert (scores.relations["OPERATES_IN"].tp, scores.relations["OPERATES_IN"].fp) == (2, 1)
+
+
+def test_documents_line_is_written_piecewise_with_the_bytes_of_one_dump(nlp):
+    import io
+    import json
+
+    from osint_extract.tables import write_document
+
+    text = (
+        "The Jalisco New Generation Cartel (CJNG), led by Nemesio Oseguera, controls Aguililla. "
+        "Oseguera, known as \"El Mencho\", fought the Knights Templar near Apatzingan."
+    )
+    result = osint_extract.extract(text, "doc", nlp=nlp)
+    assert result.entities and result.relations
+    fh = io.StringIO()
+    write_document(fh, result)
+    assert fh.getvalue() == json.dumps(result.to_dict(), ensure_ascii=False) + "\n"

@@ -65,13 +65,13 @@ class ArmsMatcher(LexiconComponent):
         spans: list[Span] = []
         designation_ends: set[int] = set()
         for regex in self.calibres:
-            spans += self._spans(doc, regex, "CALIBRE")
+            spans += self._spans(doc, text, regex, "CALIBRE")
         if self.designation is not None:
-            found = self._spans(doc, self.designation, "WEAPON")
+            found = self._spans(doc, text, self.designation, "WEAPON")
             designation_ends = {s.end_char for s in found}
             spans += found
         if self.weapon_class is not None:
-            for span in self._spans(doc, self.weapon_class, "WEAPON"):
+            for span in self._spans(doc, text, self.weapon_class, "WEAPON"):
                 before = span.start_char
                 while before > 0 and text[before - 1] == " ":
                     before -= 1
@@ -84,9 +84,9 @@ class ArmsMatcher(LexiconComponent):
         return doc
 
     @staticmethod
-    def _spans(doc: Doc, regex: re.Pattern, label: str) -> list[Span]:
+    def _spans(doc: Doc, text: str, regex: re.Pattern, label: str) -> list[Span]:
         spans = []
-        for match in regex.finditer(doc.text):
+        for match in regex.finditer(text):
             span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="strict")
             if span is None:
                 span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="contract")

@@ -18,6 +18,7 @@ from spacy.util import filter_spans
 from .lexicons import LexiconComponent
 from .resources import read_patterns, read_wordlist, resolve
 from .schema import ENTITY_LABELS
+from .segmentation import without_soft_breaks
 from .spans import add_entities, set_label, source_of
 
 
@@ -75,10 +76,13 @@ class Gazetteer:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
+        view, index = without_soft_breaks(doc)
         for matcher in (self.phrase_matcher, self.lower_matcher, self.token_matcher):
             if len(matcher) == 0:
                 continue
-            for match_id, start, end in matcher(doc):
+            for match_id, start, end in matcher(view):
+                if index is not None:
+                    start, end = index[start], index[end - 1] + 1
                 label, ent_id = self.nlp.vocab.strings[match_id].split("\t")
                 spans.append(Span(doc, start, end, label=label, span_id=ent_id or 0))
         add_entities(doc, spans, self.source, overwrite=self.overwrite)
@@ -199,7 +203,7 @@ class GeoGazetteer(LexiconComponent):
                 span = doc[i : i + length]
                 if any(taken[i : i + length]) or not span[-1].text[:1].isupper():
                     continue
-                if span.text in self.names:
+                if " ".join(span.text.split()) in self.names and not any(t.is_sent_start for t in span[1:]):
                     spans.append(Span(doc, i, i + length, label="PLACE"))
                     i += length - 1
                     break

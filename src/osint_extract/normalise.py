@@ -19,7 +19,7 @@ def make_span_normaliser(nlp: Language, name: str) -> "SpanNormaliser":
 
 class SpanNormaliser(LexiconComponent):
     """Cuts leading determiners, titles of people, trailing possessives and punctuation,
-    and keeps only the last line of a span that crosses a line break."""
+    and keeps only the last line of a span that crosses a line break that ends a sentence."""
 
     def __init__(self, name: str):
         self.name = name
@@ -44,11 +44,16 @@ class SpanNormaliser(LexiconComponent):
     def normalise(self, ent: Span) -> Span | None:
         doc = ent.doc
         start, end = ent.start, ent.end
-        # keep the last line: NER spans can swallow a headline above the name
-        for i in range(end - 1, start - 1, -1):
-            if doc[i].is_space or ("\n" in doc[i].whitespace_ and i < end - 1):
-                start = i + 1
+        # keep the last line: NER spans can swallow a headline above the name; the line
+        # breaks of hard-wrapped text (no sentence start after them) are spaces
+        for i in range(end - 1, start, -1):
+            if doc[i].is_sent_start is not False and (doc[i - 1].is_space or "\n" in doc[i - 1].text):
+                start = i
                 break
+        while start < end and doc[start].is_space:
+            start += 1
+        while end > start and doc[end - 1].is_space:
+            end -= 1
         strip_titles = ent.label_ == "PERSON"
         while start < end and (
             doc[start].lower_ in self.leading

@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span, Token
 from .lexicons import LexiconComponent
 from .relation_lexicon import validate_relation_lexicon
 from .schema import ARMS, SYMMETRIC, relation_allowed
+from .segmentation import Sentences, window
 
 if not Doc.has_extension("relations"):
     Doc.set_extension("relations", default=None)
@@ -352,12 +353,12 @@ class Relations(LexiconComponent):
         return any(p[-1] == tok.lower_ and set(p[:-1]) <= children for p in self.negation_phrases if len(p) > 1)
 
     def _negated(self, tok: Token) -> bool:
-        sent = tok.sent
-        window = [t.lower_ for t in tok.doc[max(sent.start, tok.i - 4) : tok.i]]
+        first = tok.sent.start
+        before = [t.lower_ for t in tok.doc[max(first, tok.i - 4) : tok.i]]
         for phrase in self.negation_phrases:
             n = len(phrase)
-            for i in range(len(window) - n + 1):
-                if tuple(window[i : i + n]) == phrase:
+            for i in range(len(before) - n + 1):
+                if tuple(before[i : i + n]) == phrase:
                     return True
         cur = tok
         direct = True
@@ -475,15 +476,19 @@ class Relations(LexiconComponent):
         conf = rule.confidence
         for k in sorted(pen):  # a fixed order: products that round at .5 must not depend on it
             conf *= pen[k]
-        sent = tok.sent
+        # the trigger's sentence, around the mentions in it (at most a window of it)
+        ss, se = ctx.sentences.bounds(tok.idx)
+        points = [(he.start_char, he.end_char), (te.start_char, te.end_char), (tok.idx, tok.idx + len(tok))]
+        inside = [(a, b) for a, b in points if ss <= a and b <= se]
+        ev_start, ev_end = window(ctx.text, min(a for a, _ in inside), max(b for _, b in inside), ss, se)
         return {
             "head": (he.start_char, he.end_char),
             "tail": (te.start_char, te.end_char),
             "label": label,
             "confidence": round(max(0.0, min(1.0, conf)), 4),
-            "evidence": sent.text.strip(),
-            "evidence_start": sent.start_char,
-            "evidence_end": sent.end_char,
+            "evidence": ctx.text[ev_start:ev_end],
+            "evidence_start": ev_start,
+            "evidence_end": ev_end,
             "pattern": rule.name,
             "_hname": hname,
             "_tname": tname,
@@ -840,7 +845,7 @@ class Relations(LexiconComponent):
         whole document, since "a.k.a." can end a sentence for the parser."""
         if self.alias_cue is None:
             return
-        doc = ctx.doc
+        text = ctx.text
         rule = Rule("alias_cue", ["ALIAS_OF"], self.penalties.get("alias", 0.95), [], [])
         for i, a in enumerate(sent_ents):
             if a.label_ in self.alias_skip:
@@ -848,9 +853,9 @@ class Relations(LexiconComponent):
             for b in sent_ents[i + 1 : i + 3]:
                 if b.label_ != a.label_ or b.start - a.end > 12:
                     continue
-                between = doc.text[a.end_char : b.start_char]
+                between = text[a.end_char : b.start_char]
                 if between.strip() in ("(", "(\"", "(“", "(‘", "('"):
-                    close = doc.text[b.end_char : b.end_char + 3]
+                    close = text[b.end_char : b.end_char + 3]
                     if ")" not in close:
                         continue
                 else:
@@ -905,6 +910,8 @@ class _DocContext:
 
     def __init__(self, doc: Doc, ents: list[Span]):
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token on each access
+        self.sentences = Sentences(doc)
         self.ents = ents
         self.owner: dict[int, Span] = {}
         for e in ents:

@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .scoring import UnionFind, mention_name
+from .segmentation import Sentences
 from .spans import alias_links, relations_of
 
 if not Doc.has_extension("clusters"):
@@ -75,32 +76,46 @@ class EntityResolver:
             groups.setdefault(uf.find(i), []).append(i)
         clusters = []
         relations = relations_of(doc)
+        sentences = Sentences(doc)
+        how_of: dict[int, list[tuple[int, int, str]]] = {}
+        for (a, b), kind in how.items():
+            how_of.setdefault(a, []).append((a, b, kind))
+            how_of.setdefault(b, []).append((a, b, kind))
         for members in groups.values():
             canonical = min(members, key=lambda i: (-len(ents[i].text), ents[i].start_char))
             clusters.append([[ents[i].start_char, ents[i].end_char] for i in [canonical] + [m for m in members if m != canonical]])
             seen = {names[canonical]}
+            member_set = set(members)
             for i in members:
                 if names[i] in seen:
                     continue
                 seen.add(names[i])
-                kind = self._evidence(i, members, how)
-                relations.append(_alias_relation(ents[canonical], ents[i], kind, self.confidence.get(kind, 0.5)))
+                kind = self._evidence(i, member_set, how_of)
+                relations.append(
+                    _alias_relation(ents[canonical], ents[i], kind, self.confidence.get(kind, 0.5), sentences)
+                )
         doc._.clusters = clusters
         return doc
 
     def _join_surnames(self, ents: list[Span], names: list[str], uf: UnionFind, how: dict) -> None:
         """"Ceballos" after "Remigio Ceballos": a shorter name whose words run inside exactly
         one longer name of the same label refers to that entity."""
-        full = [i for i, e in enumerate(ents) if e.label_ in self.labels_with_surnames and len(e) > 1]
+        # every run of words inside a longer name -> the first mention of each longer name
+        # holding it (mentions of one name are one entity already), so the cost grows with
+        # the names, not with the pairs of mentions
+        inside: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], int]] = {}
+        for j, e in enumerate(ents):
+            if e.label_ in self.labels_with_surnames and len(e) > 1:
+                other = tuple(t.lower_ for t in e)
+                for a in range(len(other)):
+                    for b in range(a + 1, min(len(other), a + len(other) - 1) + 1):
+                        inside.setdefault((e.label_, other[a:b]), {}).setdefault(other, j)
         for i, ent in enumerate(ents):
             if ent.label_ not in self.labels_with_surnames:
                 continue
-            words = [t.lower_ for t in ent]
             owners = {}
-            for j in full:
-                other = [t.lower_ for t in ents[j]]
-                if ents[j].label_ == ent.label_ and len(other) > len(words) and _contains(other, words):
-                    owners.setdefault(uf.find(j), j)
+            for j in inside.get((ent.label_, tuple(t.lower_ for t in ent)), {}).values():
+                owners.setdefault(uf.find(j), j)
             if len(owners) == 1:
                 j = next(iter(owners.values()))
                 if uf.find(i) != uf.find(j):
@@ -108,27 +123,23 @@ class EntityResolver:
                     how.setdefault((j, i), "surname")
 
     @staticmethod
-    def _evidence(i: int, members: list[int], how: dict[tuple[int, int], str]) -> str:
-        for (a, b), kind in how.items():
-            if i in (a, b) and (a in members and b in members):
+    def _evidence(i: int, members: set[int], how_of: dict[int, list[tuple[int, int, str]]]) -> str:
+        """What joined mention `i` to its entity: the first link of `i` inside it."""
+        for a, b, kind in how_of.get(i, ()):
+            if a in members and b in members:
                 return kind
         return "gazetteer"
 
 
-def _contains(longer: list[str], shorter: list[str]) -> bool:
-    n = len(shorter)
-    return any(longer[k : k + n] == shorter for k in range(len(longer) - n + 1))
-
-
-def _alias_relation(name: Span, alias: Span, kind: str, confidence: float) -> dict:
-    sent = alias.sent if alias.doc.has_annotation("SENT_START") else alias.doc[:]
+def _alias_relation(name: Span, alias: Span, kind: str, confidence: float, sentences: Sentences) -> dict:
+    start, end = sentences.window(alias.start_char, alias.end_char)
     return {
         "head": (name.start_char, name.end_char),
         "tail": (alias.start_char, alias.end_char),
         "label": "ALIAS_OF",
         "confidence": confidence,
-        "evidence": sent.text,
-        "evidence_start": sent.start_char,
-        "evidence_end": sent.end_char,
+        "evidence": sentences.text[start:end],
+        "evidence_start": start,
+        "evidence_end": end,
         "pattern": f"alias:{kind}",
     }

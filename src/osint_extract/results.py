@@ -3,16 +3,18 @@ so results can be stored, compared and turned into tables."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from spacy.tokens import Doc, Span
 
 from .schema import SYMMETRIC
 from .scoring import mention_name
+from .segmentation import Sentences, sentence_text
 from . import resolution  # noqa: F401  (registers doc._.clusters)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One occurrence of an entity in the text (character offsets, end exclusive)."""
 
@@ -37,7 +39,7 @@ class Entity:
     aliases: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     """A directed fact between two entities (head and tail entity ids), with the mentions
     it was found between, the evidence sentence and the rule that fired. For ALIAS_OF the
@@ -81,26 +83,30 @@ class Result:
         return {
             "id": self.id,
             "text": self.text,
-            "entities": [
-                {"id": m.id, "start": m.start, "end": m.end, "label": m.label, "text": m.text, "entity": m.entity_id}
-                for m in self.mentions
-            ],
-            "relations": [
-                {
-                    "head": r.head_mention,
-                    "tail": r.tail_mention,
-                    "label": r.label,
-                    "confidence": r.confidence,
-                    "evidence": r.evidence,
-                    "evidence_start": r.evidence_start,
-                    "evidence_end": r.evidence_end,
-                    "pattern": r.pattern,
-                    "head_name": r.head_name,
-                    "tail_name": r.tail_name,
-                }
-                for r in self.relations
-            ],
+            "entities": list(self.entity_dicts()),
+            "relations": list(self.relation_dicts()),
         }
+
+    def entity_dicts(self) -> Iterator[dict[str, Any]]:
+        """The `entities` of `to_dict`, one at a time."""
+        for m in self.mentions:
+            yield {"id": m.id, "start": m.start, "end": m.end, "label": m.label, "text": m.text, "entity": m.entity_id}
+
+    def relation_dicts(self) -> Iterator[dict[str, Any]]:
+        """The `relations` of `to_dict`, one at a time."""
+        for r in self.relations:
+            yield {
+                "head": r.head_mention,
+                "tail": r.tail_mention,
+                "label": r.label,
+                "confidence": r.confidence,
+                "evidence": r.evidence,
+                "evidence_start": r.evidence_start,
+                "evidence_end": r.evidence_end,
+                "pattern": r.pattern,
+                "head_name": r.head_name,
+                "tail_name": r.tail_name,
+            }
 
 
 def _clusters(doc: Doc) -> list[list[Span]]:
@@ -123,7 +129,9 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
     name) and relations, with mention ids m1.. in text order and entity ids E1.. in
     order of first mention."""
     clusters = sorted(_clusters(doc), key=lambda c: min(s.start_char for s in c))
-    has_sents = doc.has_annotation("SENT_START")
+    text = doc.text  # Doc.text joins every token on each access: once per document
+    sentences = Sentences(doc)
+    shown: dict[tuple[int, int], str] = {}  # one string per sentence window, shared by its mentions
     order = sorted((s.start_char, s.end_char) for c in clusters for s in c)
     mention_id = {offsets: f"m{n}" for n, offsets in enumerate(order, 1)}
     entity_of: dict[tuple[int, int], Entity] = {}
@@ -132,7 +140,8 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
         entity = Entity(id=f"E{n}", name=spans[0].text, label=spans[0].label_)
         seen_names = {mention_name(spans[0].text, 0, len(spans[0].text))}
         for span in sorted(spans, key=lambda s: s.start_char):
-            sent = " ".join(span.sent.text.split()) if has_sents else ""
+            bounds = sentences.window(span.start_char, span.end_char)
+            sent = shown.get(bounds) or shown.setdefault(bounds, sentence_text(text, *bounds))
             key = (span.start_char, span.end_char)
             entity.mentions.append(Mention(mention_id[key], *key, span.label_, span.text, entity.id, sent))
             entity_of[key] = entity
@@ -141,10 +150,10 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
                 seen_names.add(name)
                 entity.aliases.append(span.text)
         entities.append(entity)
-    return Result(id=doc_id, text=doc.text, entities=entities, relations=_relations(doc, entity_of, mention_id))
+    return Result(id=doc_id, text=text, entities=entities, relations=_relations(doc, text, entity_of, mention_id))
 
 
-def _relations(doc: Doc, entity_of: dict, mention_id: dict) -> list[Relation]:
+def _relations(doc: Doc, text: str, entity_of: dict, mention_id: dict) -> list[Relation]:
     """The doc's relations between its entities, one per fact (the most confident
     instance, with the number of instances found as `support`)."""
     best: dict[tuple, tuple[dict, int]] = {}
@@ -155,7 +164,7 @@ def _relations(doc: Doc, entity_of: dict, mention_id: dict) -> list[Relation]:
         h, t = entity_of[head], entity_of[tail]
         label = rel["label"]
         if label == "ALIAS_OF":
-            key = (label, h.id, mention_name(doc.text, *tail))
+            key = (label, h.id, mention_name(text, *tail))
         elif h.id == t.id:
             continue
         elif label in SYMMETRIC:
@@ -176,14 +185,14 @@ def _relations(doc: Doc, entity_of: dict, mention_id: dict) -> list[Relation]:
                 tail=t.id,
                 label=label,
                 confidence=round(float(rel["confidence"]), 4),
-                evidence=" ".join(rel["evidence"].split()),
+                evidence=text[rel["evidence_start"] : rel["evidence_end"]],
                 evidence_start=rel["evidence_start"],
                 evidence_end=rel["evidence_end"],
                 pattern=rel["pattern"],
                 head_mention=mention_id[head],
                 tail_mention=mention_id[tail],
                 head_name=h.name,
-                tail_name=doc.text[tail[0] : tail[1]] if label == "ALIAS_OF" else t.name,
+                tail_name=text[tail[0] : tail[1]] if label == "ALIAS_OF" else t.name,
                 support=count,
             )
         )
@@ -207,53 +216,68 @@ def result_from_dict(data: dict[str, Any]) -> Result:
 
 def merge_results(doc_id: str, parts: list[tuple[int, Result]]) -> Result:
     """One document's result from the results of its consecutive chunks (start offset,
-    result): offsets shifted back, entities with the same label and name joined, mentions
-    and entities numbered again in text order."""
-    text = "".join(r.text for _, r in parts)
-    key_of: dict[tuple[str, str], Entity] = {}
-    renamed: dict[tuple[int, str], Entity] = {}
-    mentions: list[tuple[Mention, Entity]] = []
-    for n, (offset, part) in enumerate(parts):
+    result)."""
+    merger = ResultMerger(doc_id)
+    for offset, part in parts:
+        merger.add(offset, part)
+    return merger.result()
+
+
+class ResultMerger:
+    """Joins the results of a document's consecutive chunks as they come: offsets shifted
+    back, entities with the same label and name joined, mentions and entities numbered in
+    text order. Each chunk's result can be dropped once added, so a long document costs
+    the memory of its result, not of its chunks' results as well."""
+
+    def __init__(self, doc_id: str):
+        self.doc_id = doc_id
+        self.texts: list[str] = []
+        self.by_key: dict[tuple[str, str], Entity] = {}
+        self.entities: list[Entity] = []
+        self.relations: list[Relation] = []
+        self.n_mentions = 0
+
+    def add(self, offset: int, part: Result) -> None:
+        self.texts.append(part.text)
+        local: dict[str, Entity] = {}
         for entity in part.entities:
             key = (entity.label, mention_name(entity.name, 0, len(entity.name)))
-            merged = key_of.setdefault(key, Entity("", entity.name, entity.label))
+            merged = self.by_key.get(key)
+            if merged is None:
+                merged = self.by_key[key] = Entity("", entity.name, entity.label)
             for alias in entity.aliases:
                 if alias not in merged.aliases and alias != merged.name:
                     merged.aliases.append(alias)
-            renamed[(n, entity.id)] = merged
-            for m in entity.mentions:
-                mentions.append((Mention("", m.start + offset, m.end + offset, m.label, m.text, "", m.sentence), merged))
-    mentions.sort(key=lambda pair: (pair[0].start, pair[0].end))
-    order: list[Entity] = []
-    for _, entity in mentions:
-        if entity not in order:
-            order.append(entity)
-    for k, entity in enumerate(order, 1):
-        entity.id = f"E{k}"
-    mention_ids: dict[tuple[int, int], str] = {}
-    for k, (m, entity) in enumerate(mentions, 1):
-        mention_ids[(m.start, m.end)] = f"m{k}"
-        entity.mentions.append(Mention(f"m{k}", m.start, m.end, m.label, m.text, entity.id, m.sentence))
-    relations: list[Relation] = []
-    for n, (offset, part) in enumerate(parts):
-        by_id = {m.id: m for m in part.mentions}
+            local[entity.id] = merged
+        mentions = sorted(((m, local[e.id]) for e in part.entities for m in e.mentions), key=lambda p: (p[0].start, p[0].end))
+        mention_ids: dict[str, str] = {}
+        for m, merged in mentions:
+            if not merged.id:
+                self.entities.append(merged)
+                merged.id = f"E{len(self.entities)}"
+            self.n_mentions += 1
+            mention_ids[m.id] = f"m{self.n_mentions}"
+            merged.mentions.append(
+                Mention(f"m{self.n_mentions}", m.start + offset, m.end + offset, m.label, m.text, merged.id, m.sentence)
+            )
         for r in part.relations:
-            head, tail = by_id[r.head_mention], by_id[r.tail_mention]
-            relations.append(
+            self.relations.append(
                 Relation(
-                    head=renamed[(n, r.head)].id,
-                    tail=renamed[(n, r.tail)].id,
+                    head=local[r.head].id,
+                    tail=local[r.tail].id,
                     label=r.label,
                     confidence=r.confidence,
                     evidence=r.evidence,
                     evidence_start=r.evidence_start + offset,
                     evidence_end=r.evidence_end + offset,
                     pattern=r.pattern,
-                    head_mention=mention_ids[(head.start + offset, head.end + offset)],
-                    tail_mention=mention_ids[(tail.start + offset, tail.end + offset)],
+                    head_mention=mention_ids[r.head_mention],
+                    tail_mention=mention_ids[r.tail_mention],
                     head_name=r.head_name,
                     tail_name=r.tail_name,
                     support=r.support,
                 )
             )
-    return Result(doc_id, text, order, relations)
+
+    def result(self) -> Result:
+        return Result(self.doc_id, "".join(self.texts), self.entities, self.relations)

@@ -9,6 +9,7 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
+from typing import IO, Any
 from pathlib import Path
 
 import pandas as pd
@@ -117,6 +118,22 @@ def relations_table(results: Iterable[Result]) -> pd.DataFrame:
     return pd.DataFrame([row for r in results for row in relation_rows(r)], columns=RELATION_COLUMNS)
 
 
+def write_document(fh: IO[str], result: Result) -> None:
+    """`result.to_dict()` as one JSON line, written an entity and a relation at a time:
+    the same bytes as `json.dumps` of the whole dict, without holding a long document's
+    dicts and JSON text in memory at once."""
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    fh.write(f'{{"id": {dumps(result.id)}, "text": {dumps(result.text)}, "entities": [')
+    for k, item in enumerate(result.entity_dicts()):
+        fh.write((", " if k else "") + dumps(item))
+    fh.write('], "relations": [')
+    for k, item in enumerate(result.relation_dicts()):
+        fh.write((", " if k else "") + dumps(item))
+    fh.write("]}\n")
+
+
 def write_outputs(
     results: Iterable[Result], out_dir: str | Path, errors: list[InputError] | None = None,
     config: str | Path | None = None,
@@ -136,7 +153,7 @@ def write_outputs(
             tables[name] = csv.writer(stack.enter_context(atomic_writer(out / f"{name}.csv")), lineterminator="\n")
             tables[name].writerow(columns)
         for result in results:
-            docs_fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            write_document(docs_fh, result)
             tables["mentions"].writerows(mention_rows(result))
             tables["entities"].writerows(entity_rows(result))
             tables["relations"].writerows(relation_rows(result))

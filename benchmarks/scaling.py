@@ -1,0 +1,109 @@
+"""Scaling with document length: words per second and peak memory of the real
+`osint-extract extract` CLI (default settings, one process) on ONE document of 10k, 100k,
+1M and 5M words built from corpus/docs, and on a ~3 MB single line with no full stops.
+
+    python benchmarks/scaling.py                       # every size and the single line
+    python benchmarks/scaling.py --sizes 10k 100k 1M   # a subset ("line" for the single line)
+
+Peak memory is the sum of the resident memory of the run's whole process tree, sampled
+every 50 ms. Targets (issue 8): words/s at 1M within 25% of words/s at 10k; peak memory
+under 1.5 GB at 5M words and for the single line. The 5M run takes about 20 minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = Path(sys.executable).with_name("osint-extract")
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "5M": 5_000_000}
+
+
+def corpus_docs() -> list[str]:
+    docs = [p.read_text(encoding="utf-8").strip() for p in sorted((ROOT / "corpus" / "docs").glob("*.txt"))]
+    if not docs:
+        raise SystemExit("no documents under corpus/docs")
+    return docs
+
+
+def long_document(path: Path, words: int) -> int:
+    """One document of at least `words` words: the corpus documents one after another,
+    repeated, as paragraphs of one text. Written piecewise, never held whole."""
+    total = 0
+    with path.open("w", encoding="utf-8") as fh:
+        while total < words:
+            for text in corpus_docs():
+                fh.write(text + "\n\n")
+                total += len(text.split())
+                if total >= words:
+                    break
+    return total
+
+
+def single_line(path: Path, chars: int = 3_000_000) -> int:
+    """A ~3 MB line with no full stops: the corpus's words, punctuation that ends
+    sentences removed, joined by single spaces."""
+    words = [w for w in re.sub(r"[.!?;:\n]", " ", " ".join(corpus_docs())).split() if w]
+    total, n = 0, 0
+    with path.open("w", encoding="utf-8") as fh:
+        while total < chars:
+            for w in words:
+                fh.write(w + " ")
+                total += len(w) + 1
+                n += 1
+                if total >= chars:
+                    break
+    return n
+
+
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MiB, whole process tree) of one CLI run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(CLI), *args, "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"osint-extract {' '.join(args)} failed:\n{proc.stderr.read().decode()}")
+    return seconds, peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", default=[*SIZES, "line"], choices=[*SIZES, "line"])
+    args = parser.parse_args()
+    print(f"one document per run, `osint-extract extract` with default settings; {psutil.cpu_count()} CPUs", flush=True)
+    rates: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            doc = Path(tmp) / f"{size}.txt"
+            words = single_line(doc) if size == "line" else long_document(doc, SIZES[size])
+            mb = doc.stat().st_size / 1e6
+            seconds, peak = run(["extract", str(doc), "--out", str(Path(tmp) / f"out-{size}")])
+            rates[size] = words / seconds
+            name = "single line, no full stops" if size == "line" else f"{size} words"
+            print(
+                f"{name}: {words:,} words, {mb:.1f} MB, {seconds:,.1f} s, {rates[size]:,.0f} words/s, peak memory {peak:,.0f} MiB",
+                flush=True,
+            )
+            doc.unlink()
+    if "10k" in rates and "1M" in rates:
+        print(f"words/s at 1M / at 10k: {rates['1M'] / rates['10k']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
