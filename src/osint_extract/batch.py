@@ -13,13 +13,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .documents import atomic_writer
+from .distributed import extract_in_processes
+from .documents import atomic_writer, temp_file_is_orphaned, temp_prefix
 from .extraction import extract_many, get_pipeline
 from .inputs import InputError, discover, read_texts
 from .pipeline import read_config
@@ -93,6 +96,34 @@ class BatchReport:
     reused: int = 0  # finished in an earlier run, unchanged
     errors: list[InputError] = field(default_factory=list)
 
+    @property
+    def done(self) -> int:
+        """Documents whose result is in the cache."""
+        return self.processed + self.reused
+
+
+class OutputError(Exception):
+    """The output folder (or a file in it) cannot be written; the message names the path."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run; `report` counts what was finished and kept (a rerun with
+    the same output folder resumes from there)."""
+
+    def __init__(self, report: BatchReport):
+        super().__init__(f"interrupted after {report.done} documents")
+        self.report = report
+
+
+# Called with (words, documents) as documents finish: a chunked long document's words
+# are known only when all its chunks are done.
+Progress = Callable[[int, int], None]
+
 
 def run_batch(
     paths: Iterable[str | Path],
@@ -106,68 +137,142 @@ def run_batch(
     engine: str = "local",
     scheduler: str | None = None,
     workers: int = 2,
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> BatchReport:
     """Extract every document under `paths` into the tables in `out_dir`, resuming from
-    what an earlier run there finished. `progress(n)` is called as documents finish."""
+    what an earlier run there finished. `progress(words, documents)` is called as
+    documents finish.
+
+    Raises `FileNotFoundError` for a missing input and `OutputError` for an output folder
+    that cannot be written, both before the pipeline loads; `BatchInterrupted` (a
+    KeyboardInterrupt) on Ctrl-C, once the workers are stopped.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     out = Path(out_dir)
-    docs = discover(paths)
-    _remove_stale_temp_files(out)
-    nlp = get_pipeline(model, config)
-    cache = ResultCache(out, pipeline_fingerprint(nlp, config))
     report = BatchReport()
-    manifest: list[list[str]] = []
-    finished: list[str] = []
-    digests: dict[str, str] = {}
-    paths_of = {d.id: d.path for d in docs}
+    docs = discover(paths, errors=report.errors)
+    prepare_output(out)
+    _remove_orphaned_temp_files(out)
+    results: Iterator[Result] = iter(())
+    try:
+        nlp = get_pipeline(model, config)
+        cache = ResultCache(out, pipeline_fingerprint(nlp, config))
+        manifest: list[list[str]] = []
+        finished: list[str] = []
+        digests: dict[str, str] = {}
+        paths_of = {d.id: d.path for d in docs}
 
-    def pending() -> Iterator[tuple[str, str]]:
-        for doc_id, text in read_texts(docs, report.errors):
-            digest = content_hash(text)
-            report.documents += 1
-            finished.append(doc_id)
-            if cache.has(doc_id, digest):
-                report.reused += 1
-                manifest.append([doc_id, _source(paths_of, doc_id), digest, "done", ""])
-                if progress:
-                    progress(1)
-                continue
-            digests[doc_id] = digest
-            yield doc_id, text
+        def pending() -> Iterator[tuple[str, str]]:
+            for doc_id, text in read_texts(docs, report.errors):
+                digest = content_hash(text)
+                report.documents += 1
+                finished.append(doc_id)
+                if cache.has(doc_id, digest):
+                    report.reused += 1
+                    manifest.append([doc_id, _source(paths_of, doc_id), digest, "done", ""])
+                    if progress:
+                        progress(_words(text), 1)
+                    continue
+                digests[doc_id] = digest
+                yield doc_id, text
 
-    if engine == "local":
-        results = extract_many(pending(), nlp=nlp, n_process=n_process, batch_size=batch_size, max_length=max_length)
-    elif engine == "dask":
-        from .distributed import extract_on_dask
+        if engine == "dask":
+            from .distributed import extract_on_dask
 
-        results = extract_on_dask(
-            pending(), model=model, config=config, scheduler=scheduler, workers=workers,
-            batch_size=batch_size, max_length=max_length,
-        )
-    else:
-        raise ValueError(f"unknown engine {engine!r} (known: local, dask)")
-    for result in results:
-        digest = digests.pop(result.id)
-        cache.save(result, digest)
-        report.processed += 1
-        manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
-        if progress:
-            progress(1)
-
-    write_outputs((cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors)
-    for error in report.errors:
-        manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
-    with atomic_writer(out / MANIFEST) as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(MANIFEST_COLUMNS)
-        writer.writerows(sorted(manifest))
+            results = extract_on_dask(
+                pending(), model=model, config=config, scheduler=scheduler, workers=workers,
+                batch_size=batch_size, max_length=max_length,
+            )
+        elif n_process > 1:
+            results = extract_in_processes(
+                pending(), model=model, config=config, n_process=n_process, batch_size=batch_size, max_length=max_length,
+            )
+        else:
+            results = extract_many(pending(), nlp=nlp, batch_size=batch_size, max_length=max_length)
+        for result in results:
+            digest = digests.pop(result.id)
+            _writing(cache.root, cache.save, result, digest)
+            report.processed += 1
+            manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
+            if progress:
+                progress(_words(result.text), 1)
+        for error in report.errors:
+            manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
+        _writing(out, write_outputs, (cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors)
+        _writing(out / MANIFEST, _write_manifest, out / MANIFEST, manifest)
+    except KeyboardInterrupt:
+        _close(results)  # stops the workers before saying anything
+        raise BatchInterrupted(report) from None
+    finally:
+        _close(results)
     return report
 
 
-def _remove_stale_temp_files(out: Path) -> None:
-    """Temp files a killed run left behind; they were never moved into place."""
-    if out.is_dir():
-        for path in [*out.glob(".*.tmp"), *(out / CACHE_DIR).rglob(".*.tmp")]:
+ENGINES = ("local", "dask")
+
+
+def prepare_output(out: Path) -> None:
+    """Make sure the output folder, its cache and every table can be written, before any
+    work is done: a run that would fail at its first write fails here, naming the path."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(out, "not a folder (--out names a folder for the tables)")
+    for folder in (out, out / CACHE_DIR):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(Path(exc.filename or folder), _reason(exc)) from None
+        if not folder.is_dir():
+            raise OutputError(folder, "not a folder")
+        try:  # a real write: permission bits alone do not tell (root, ACLs, read-only mounts)
+            fd, probe = tempfile.mkstemp(prefix=temp_prefix(folder / "probe"), suffix=".tmp", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise OutputError(folder, f"cannot write here: {_reason(exc)}") from None
+    for name in OUTPUT_FILES:
+        if (out / name).is_dir():
+            raise OutputError(out / name, "is a folder, so the table cannot be written there")
+
+
+OUTPUT_FILES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv", MANIFEST)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+def _writing(target: Path, write: Callable[..., Any], *args: Any) -> Any:
+    """Run a write into `target`; an OSError (disk full, folder removed, permissions
+    changed mid-run) becomes an `OutputError` naming the file, or else `target`."""
+    try:
+        return write(*args)
+    except OSError as exc:
+        raise OutputError(Path(exc.filename or target), _reason(exc)) from None
+
+
+def _write_manifest(path: Path, manifest: list[list[str]]) -> None:
+    with atomic_writer(path) as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerows(sorted(manifest))
+
+
+def _close(results: Iterator[Result]) -> None:
+    close = getattr(results, "close", None)
+    if close is not None:
+        close()
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _remove_orphaned_temp_files(out: Path) -> None:
+    """Temp files of runs on this host that are no longer alive (killed, crashed): they
+    were never moved into place. Another live run's temp files are left alone."""
+    for path in [*out.glob(".*.tmp"), *(out / CACHE_DIR).rglob(".*.tmp")]:
+        if temp_file_is_orphaned(path):
             path.unlink(missing_ok=True)
 
 
