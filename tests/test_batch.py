@@ -121,6 +121,32 @@ def test_long_documents_are_chunked_with_document_offsets(nlp, tmp_path):
     assert len(names(doc) & names(whole)) >= 0.8 * len(names(whole))
 
 
+def test_long_documents_are_cut_and_joined_as_extract_many_does(nlp, tmp_path):
+    """A long document's chunks travel to the workers on their own and are joined again:
+    the result is the library's for the same max_length, in one process or two, and the
+    progress moves chunk by chunk, counting every word once."""
+    import json
+
+    from osint_extract import extract_many
+
+    long_text = (CORPUS / "sudan-darfur.txt").read_text(encoding="utf-8")
+    short_text = (CORPUS / "colombia-cauca.txt").read_text(encoding="utf-8")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "long.txt").write_text(long_text, encoding="utf-8")
+    (src / "short.txt").write_text(short_text, encoding="utf-8")
+    expected = [r.to_dict() for r in extract_many([("long.txt", long_text), ("short.txt", short_text)], nlp=nlp, max_length=1000)]
+    for n_process in (1, 2):
+        calls: list[tuple[int, int]] = []
+        out = tmp_path / f"out{n_process}"
+        run_batch([src], out, max_length=1000, n_process=n_process, batch_size=2, progress=lambda w, d: calls.append((w, d)))
+        docs = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert docs == expected
+        assert len(calls) > len(long_text) // 1000  # one call per chunk
+        assert sum(w for w, _ in calls) == len(long_text.split()) + len(short_text.split())
+        assert sum(d for _, d in calls) == 2
+
+
 FILES = st.one_of(
     st.binary(max_size=3000),
     st.text(max_size=3000),

@@ -24,9 +24,9 @@ from . import __version__
 from .distributed import extract_in_processes
 from .documents import atomic_writer, temp_file_is_orphaned, temp_prefix
 from .extraction import extract_many, get_pipeline
-from .inputs import InputError, discover, read_texts
+from .inputs import InputError, chunks, discover, read_texts
 from .pipeline import read_config
-from .results import Result, as_dict, result_from_dict
+from .results import Result, as_dict, merge_results, result_from_dict
 from .tables import write_outputs
 
 CACHE_DIR = ".osint-cache"
@@ -120,8 +120,8 @@ class BatchInterrupted(KeyboardInterrupt):
         self.report = report
 
 
-# Called with (words, documents) as documents finish: a chunked long document's words
-# are known only when all its chunks are done.
+# Called with (words, documents) as work finishes: a chunk of a long document counts its
+# words and no document, its last chunk the document.
 Progress = Callable[[int, int], None]
 
 
@@ -175,28 +175,35 @@ def run_batch(
                         progress(_words(text), 1)
                     continue
                 digests[doc_id] = digest
-                yield doc_id, text
+                yield from pieces.split(doc_id, text)
 
+        pieces = Pieces(max_length or nlp.max_length)
         if engine == "dask":
             from .distributed import extract_on_dask
 
             results = extract_on_dask(
                 pending(), model=model, config=config, scheduler=scheduler, workers=workers,
-                batch_size=batch_size, max_length=max_length,
+                batch_size=batch_size, max_length=pieces.limit,
             )
         elif n_process > 1:
             results = extract_in_processes(
-                pending(), model=model, config=config, n_process=n_process, batch_size=batch_size, max_length=max_length,
+                pending(), model=model, config=config, n_process=n_process, batch_size=batch_size, max_length=pieces.limit,
             )
         else:
-            results = extract_many(pending(), nlp=nlp, batch_size=batch_size, max_length=max_length)
-        for result in results:
+            results = extract_many(pending(), nlp=nlp, batch_size=batch_size, max_length=pieces.limit)
+        for piece in results:
+            words = _words(piece.text)
+            result = pieces.join(piece)
+            if result is None:  # more chunks of its document to come
+                if progress:
+                    progress(words, 0)
+                continue
             digest = digests.pop(result.id)
             _writing(cache.root, cache.save, result, digest)
             report.processed += 1
             manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
             if progress:
-                progress(_words(result.text), 1)
+                progress(words, 1)
         for error in report.errors:
             manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
         _writing(out, write_outputs, (cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors)
@@ -212,16 +219,58 @@ def run_batch(
 ENGINES = ("local", "dask")
 
 
+class Pieces:
+    """Documents longer than `limit` characters cut into chunks that travel on their own
+    (so one long document keeps every worker busy, and progress moves chunk by chunk),
+    and put back together as the chunks' results come back, in whatever order: the same
+    cut and the same merge as `extract_many` makes for a long document."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._chunk_of: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc id, offset, chunks of the doc)
+        self._results: dict[str, list[tuple[int, Result]]] = {}
+
+    def split(self, doc_id: str, text: str) -> Iterator[tuple[str, str]]:
+        """(id, text) items for a document: itself, or its chunks (ids "<doc id>\\x00<k>")."""
+        if len(text) <= self.limit:
+            yield doc_id, text
+            return
+        parts = chunks(text, self.limit)
+        for k, (offset, part) in enumerate(parts):
+            chunk_id = f"{doc_id}\x00{k}"
+            self._chunk_of[chunk_id] = (doc_id, offset, len(parts))
+            yield chunk_id, part
+
+    def join(self, result: Result) -> Result | None:
+        """The document's result once all of it is in (a document that was not cut: its
+        own result), else None."""
+        if result.id not in self._chunk_of:
+            return result
+        doc_id, offset, count = self._chunk_of.pop(result.id)
+        parts = self._results.setdefault(doc_id, [])
+        parts.append((offset, result))
+        if len(parts) < count:
+            return None
+        del self._results[doc_id]
+        return merge_results(doc_id, sorted(parts, key=lambda part: part[0]))
+
+
 def prepare_output(out: Path) -> None:
     """Make sure the output folder, its cache and every table can be written, before any
     work is done: a run that would fail at its first write fails here, naming the path."""
     if out.exists() and not out.is_dir():
         raise OutputError(out, "not a folder (--out names a folder for the tables)")
+    for name in OUTPUT_FILES:
+        if (out / name).is_dir():
+            raise OutputError(out / name, "is a folder, so the table cannot be written there")
     for folder in (out, out / CACHE_DIR):
         try:
             folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            blocking = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+            raise OutputError(folder, f"cannot be created: {blocking or 'a parent'} is not a folder") from None
         except OSError as exc:
-            raise OutputError(Path(exc.filename or folder), _reason(exc)) from None
+            raise OutputError(folder, f"cannot be created: {_reason(exc)}") from None
         if not folder.is_dir():
             raise OutputError(folder, "not a folder")
         try:  # a real write: permission bits alone do not tell (root, ACLs, read-only mounts)
@@ -230,9 +279,6 @@ def prepare_output(out: Path) -> None:
             os.unlink(probe)
         except OSError as exc:
             raise OutputError(folder, f"cannot write here: {_reason(exc)}") from None
-    for name in OUTPUT_FILES:
-        if (out / name).is_dir():
-            raise OutputError(out / name, "is a folder, so the table cannot be written there")
 
 
 OUTPUT_FILES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv", MANIFEST)

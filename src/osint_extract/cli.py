@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -47,6 +48,10 @@ def extract(
     """Extract entities and relations from documents into tables; a rerun with the same
     --out resumes, skipping documents finished and unchanged."""
     report = None
+    if engine == "dask":
+        # the scheduler and nannies run in this process; their notes on workers stopped at
+        # the end or on Ctrl-C ("comm closed", "removing worker") are not the user's business
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     try:
         found = discover(paths, errors=[])
         with progress_bar(found, enabled=progress) as advance:
