@@ -170,7 +170,7 @@ def test_garbage_never_stops_a_batch(nlp, tmp_path_factory, contents, suffixes):
     report = run_batch([src], out, max_length=5000)
     import json
 
-    done = {json.loads(line)["id"].split("#")[0] for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()}
+    done = {json.loads(line)["id"].split("#")[0] for line in (out / "documents.jsonl").read_text(encoding="utf-8").split("\n") if line}
     failed = {Path(row["path"]).name for row in csv.DictReader((out / "errors.csv").open(encoding="utf-8"))}
     assert done | failed == set(names)  # every file is either in the tables or in errors.csv
     assert report.documents + len(report.errors) >= len(names)

@@ -210,7 +210,9 @@ def test_what_discovery_cannot_read_is_listed_and_the_batch_goes_on(nlp, shared_
         sock.bind(str(src / "agent.txt"))
         (src / "closed").chmod(0)
         out = shared_tmp / "out"
-        result = run(["extract", str(src), "--out", str(out), "--no-progress"], prefix=unprivileged, env_home=shared_tmp, timeout=300)
+        # a file named directly inside the folder that cannot be searched: an error of the batch too
+        hidden = src / "closed" / "hidden.txt"
+        result = run(["extract", str(src), str(hidden), "--out", str(out), "--no-progress"], prefix=unprivileged, env_home=shared_tmp, timeout=300)
     assert result.returncode == 0, result.stderr
     errors = {Path(e["path"]).name: e["reason"] for e in rows(out / "errors.csv")}
     assert errors == {
@@ -218,9 +220,12 @@ def test_what_discovery_cannot_read_is_listed_and_the_batch_goes_on(nlp, shared_
         "gone.md": f"broken link (its target {str(src / 'deleted.md')!r} does not exist)",
         "pipe.txt": "not a regular file (a FIFO)",
         "agent.txt": "not a regular file (a socket)",
+        "hidden.txt": "permission denied",
     }
     manifest = {m["doc_id"]: m["status"] for m in rows(out / "manifest.csv")}
-    assert manifest == {"good.txt": "done", "closed/": "error", "gone.md": "error", "pipe.txt": "error", "agent.txt": "error"}
+    assert manifest == {
+        "good.txt": "done", "closed/": "error", "gone.md": "error", "pipe.txt": "error", "agent.txt": "error", "hidden.txt": "error",
+    }
     assert [e["doc_id"] for e in rows(out / "entities.csv")][:1] == ["good.txt"]
     assert "skipped " + str(src / "pipe.txt") in result.stderr
 
@@ -229,7 +234,7 @@ def test_what_discovery_cannot_read_is_listed_and_the_batch_goes_on(nlp, shared_
 
 
 def test_runs_sharing_an_output_folder_keep_each_others_temp_files(nlp, tmp_path):
-    src = copies(tmp_path / "in", 1)
+    src = copies(tmp_path / "in", 2)
     out = tmp_path / "out"
     reference = tmp_path / "reference"
     assert run(["extract", str(src), "--out", str(reference), "--no-progress"]).returncode == 0
@@ -242,9 +247,12 @@ def test_runs_sharing_an_output_folder_keep_each_others_temp_files(nlp, tmp_path
     (out / CACHE_DIR / "ab").mkdir(parents=True)
     live_files = [out / f"{temp_prefix(out / 'documents.jsonl')}x1y2z3w4.tmp", out / CACHE_DIR / "ab" / f"{temp_prefix(Path('ab.json'))}q9w8e7r6.tmp"]
     dead_file = out / f"{dead}k5l6m7n8.tmp"
+    pid = dead.split(".")[-2].split("@")[0]
+    live_files.append(out / f".mentions.csv.{pid}@another-host.a1b2c3d4.tmp")  # a dead id, but of another machine
+    live_files.append(out / ".errors.csv.p0q9r8s7.tmp")  # no owner in the name
     for path in [*live_files, dead_file]:
         path.write_text("{half a result", encoding="utf-8")
-    assert not temp_file_is_orphaned(live_files[0]) and temp_file_is_orphaned(dead_file)
+    assert [temp_file_is_orphaned(path) for path in [*live_files, dead_file]] == [False, False, False, False, True]
 
     # two runs at once on the same folder: the second starts while the first is writing
     first = subprocess.Popen([str(CLI), "extract", str(src), "--out", str(out), "--no-progress", "--batch-size", "1"], stderr=subprocess.PIPE, text=True)

@@ -7,6 +7,11 @@ current content, then writes the tables from the cache in document-id order. So 
 skips finished work, redoes changed documents, and a run killed at any moment, run again,
 gives the same bytes as one that was never interrupted: nothing half-written is ever read
 back, and no table depends on the order documents finished in.
+
+Failures are found early and said once: the output folder is checked before the pipeline
+loads (`OutputError`), Ctrl-C stops the workers and raises `BatchInterrupted` with the
+count of finished documents, and temp files belong to the run that writes them, so runs
+sharing an output folder never remove each other's.
 """
 from __future__ import annotations
 
@@ -14,8 +19,11 @@ import csv
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,8 @@ MANIFEST = "manifest.csv"
 # ("done") or it could not be read ("error", with the reason). The same inputs give the
 # same manifest however many runs it took.
 MANIFEST_COLUMNS = ["doc_id", "path", "sha256", "status", "reason"]
+OUTPUT_FILES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv", MANIFEST)
+ENGINES = ("local", "dask")
 
 
 def content_hash(text: str) -> str:
@@ -199,9 +209,10 @@ def run_batch(
                     progress(words, 0)
                 continue
             digest = digests.pop(result.id)
-            _writing(cache.root, cache.save, result, digest)
-            report.processed += 1
-            manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
+            with _sigint_deferred():  # saved and counted, or neither: the count Ctrl-C reports is exact
+                _writing(cache.root, cache.save, result, digest)
+                report.processed += 1
+                manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
             if progress:
                 progress(words, 1)
         for error in report.errors:
@@ -215,8 +226,6 @@ def run_batch(
         _close(results)
     return report
 
-
-ENGINES = ("local", "dask")
 
 
 class Pieces:
@@ -281,8 +290,6 @@ def prepare_output(out: Path) -> None:
             raise OutputError(folder, f"cannot write here: {_reason(exc)}") from None
 
 
-OUTPUT_FILES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv", MANIFEST)
-
 
 def _reason(exc: OSError) -> str:
     return exc.strerror.lower() if exc.strerror else str(exc)
@@ -302,6 +309,23 @@ def _write_manifest(path: Path, manifest: list[list[str]]) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(MANIFEST_COLUMNS)
         writer.writerows(sorted(manifest))
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl-C during the block takes effect at its end (only where Python's own handler is
+    in place: in the main thread, and not overridden by the application)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    received: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if received:
+            raise KeyboardInterrupt
 
 
 def _close(results: Iterator[Result]) -> None:

@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -67,28 +68,31 @@ def extract_in_processes(
     max_length: int | None = None,
 ) -> Iterator[Result]:
     """Results for (doc_id, text) items from `n_process` worker processes on this
-    machine, in the order batches finish. Workers are forked where the system can (they
-    share the pipeline the caller already loaded), else started fresh and load it once."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    machine, in the order batches finish. On Linux workers are forked (they share the
+    pipeline the caller already loaded); elsewhere they start fresh and load it once."""
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
     config_arg = str(config) if config is not None else None
     batches = _batches(items, batch_size)
     first = next(batches, None)
     if first is None:
         return
     executor = ProcessPoolExecutor(n_process, mp_context=context, initializer=_ignore_sigint)
+
+    def submit(batch: list[tuple[str, str]]) -> Future:
+        with _sigint_ignored():  # a worker started in a submit inherits the ignoring from its start
+            return executor.submit(_extract_batch, batch, model, config_arg, max_length)
+
     finished = False
     try:
-        with _sigint_ignored():  # the workers are forked in the first submit
-            in_flight: set[Future] = {executor.submit(_extract_batch, first, model, config_arg, max_length)}
+        in_flight = {submit(first)}
         for batch in islice(batches, 2 * n_process - 1):
-            in_flight.add(executor.submit(_extract_batch, batch, model, config_arg, max_length))
+            in_flight.add(submit(batch))
         while in_flight:
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 batch = next(batches, None)
                 if batch:
-                    in_flight.add(executor.submit(_extract_batch, batch, model, config_arg, max_length))
+                    in_flight.add(submit(batch))
                 for data in future.result():
                     yield result_from_dict(data)
         finished = True

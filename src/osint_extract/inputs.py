@@ -107,16 +107,21 @@ def discover(
     problems: list[InputError] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            mode = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            if path.is_symlink():
+                raise FileNotFoundError(f"{path}: broken link (its target {os.readlink(path)!r} does not exist)") from None
+            raise FileNotFoundError(f"{path}: no such file or folder") from None
+        except OSError as exc:  # a folder on the way cannot be searched: an error of the batch
+            problems.append(InputError(path, _os_reason(exc), _nfc(path.name)))
+            continue
+        if stat.S_ISDIR(mode):
             _walk(path, path, wanted, found, problems)
-        elif path.is_file():
+        elif stat.S_ISREG(mode):
             found.setdefault(_nfc(path.name), InputDocument(_nfc(path.name), path))
-        elif path.is_symlink():
-            raise FileNotFoundError(f"{path}: broken link (its target {os.readlink(path)!r} does not exist)")
-        elif path.exists():
-            problems.append(InputError(path, _special_reason(path), _nfc(path.name)))
         else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
+            problems.append(InputError(path, _special_reason(path), _nfc(path.name)))
     if errors is not None:
         errors.extend(sorted(problems, key=lambda e: (e.doc_id or "", str(e.path))))
     return [found[k] for k in sorted(found)]
