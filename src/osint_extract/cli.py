@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from .evaluation import evaluate as run_evaluation
 from .evaluation import write_report
 from .scoring import SECTIONS
 from .batch import BatchInterrupted, OutputError, run_batch
+from .distributed import quiet_dask_logs
 from .inputs import discover
 from .pipeline import ModelNotFound
 
@@ -49,9 +49,7 @@ def extract(
     --out resumes, skipping documents finished and unchanged."""
     report = None
     if engine == "dask":
-        # the scheduler and nannies run in this process; their notes on workers stopped at
-        # the end or on Ctrl-C ("comm closed", "removing worker") are not the user's business
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        quiet_dask_logs()
     try:
         found = discover(paths, errors=[])
         with progress_bar(found, enabled=progress) as advance:

@@ -116,6 +116,18 @@ def _kill_workers(executor: ProcessPoolExecutor) -> None:
         process.join(timeout=2)
 
 
+def quiet_dask_logs() -> None:
+    """Only errors from Dask's loggers, for a command-line run: the scheduler and nannies
+    of a LocalCluster run in this process, and their notes on workers stopped at the end or
+    on Ctrl-C ("comm closed", "removing worker") are not the user's business. Importing
+    distributed sets its loggers' levels, so this imports it first."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+
+
 def extract_on_dask(
     items: Iterable[tuple[str, str]],
     *,
