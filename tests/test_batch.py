@@ -174,3 +174,33 @@ def test_garbage_never_stops_a_batch(nlp, tmp_path_factory, contents, suffixes):
     failed = {Path(row["path"]).name for row in csv.DictReader((out / "errors.csv").open(encoding="utf-8"))}
     assert done | failed == set(names)  # every file is either in the tables or in errors.csv
     assert report.documents + len(report.errors) >= len(names)
+
+
+def test_a_write_failing_mid_run_names_the_file_and_keeps_the_tables(nlp, tmp_path, monkeypatch):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from osint_extract import batch
+    from osint_extract.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for path in sorted(CORPUS.glob("*.txt"))[:3]:
+        shutil.copy(path, src / path.name)
+    out = tmp_path / "out"
+    run_batch([src], out)
+    before = tables(out)
+    (src / "new.txt").write_text("Los Choneros controlled the Litoral Penitentiary.", encoding="utf-8")
+
+    def disk_full(self, result, digest):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self._path(result.id)))
+
+    monkeypatch.setattr(batch.ResultCache, "save", disk_full)
+    with pytest.raises(batch.OutputError, match="no space left on device") as caught:
+        run_batch([src], out)
+    assert caught.value.path.parent.parent == out / CACHE_DIR
+    result = CliRunner().invoke(app, ["extract", str(src), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {caught.value.path}: no space left on device"
+    assert tables(out) == before
