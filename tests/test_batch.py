@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from osint_extract.batch import CACHE_DIR, run_batch
+from helpers import copy_dev_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "docs"
@@ -25,7 +26,7 @@ TABLES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "c
 def make_folder(root: Path, copies: int) -> Path:
     """The bundled corpus, `copies` times over in sub-folders, plus one unreadable file."""
     for k in range(copies):
-        shutil.copytree(CORPUS, root / f"set{k:02d}")
+        copy_dev_documents(root / f"set{k:02d}")
     (root / "broken.txt").write_bytes(b"\x00\x01\x02binary\x00")
     return root
 
@@ -121,6 +122,32 @@ def test_long_documents_are_chunked_with_document_offsets(nlp, tmp_path):
     assert len(names(doc) & names(whole)) >= 0.8 * len(names(whole))
 
 
+def test_long_documents_are_cut_and_joined_as_extract_many_does(nlp, tmp_path):
+    """A long document's chunks travel to the workers on their own and are joined again:
+    the result is the library's for the same max_length, in one process or two, and the
+    progress moves chunk by chunk, counting every word once."""
+    import json
+
+    from osint_extract import extract_many
+
+    long_text = (CORPUS / "sudan-darfur.txt").read_text(encoding="utf-8")
+    short_text = (CORPUS / "colombia-cauca.txt").read_text(encoding="utf-8")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "long.txt").write_text(long_text, encoding="utf-8")
+    (src / "short.txt").write_text(short_text, encoding="utf-8")
+    expected = [r.to_dict() for r in extract_many([("long.txt", long_text), ("short.txt", short_text)], nlp=nlp, max_length=1000)]
+    for n_process in (1, 2):
+        calls: list[tuple[int, int]] = []
+        out = tmp_path / f"out{n_process}"
+        run_batch([src], out, max_length=1000, n_process=n_process, batch_size=2, progress=lambda w, d: calls.append((w, d)))
+        docs = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert docs == expected
+        assert len(calls) > len(long_text) // 1000  # one call per chunk
+        assert sum(w for w, _ in calls) == len(long_text.split()) + len(short_text.split())
+        assert sum(d for _, d in calls) == 2
+
+
 FILES = st.one_of(
     st.binary(max_size=3000),
     st.text(max_size=3000),
@@ -144,7 +171,37 @@ def test_garbage_never_stops_a_batch(nlp, tmp_path_factory, contents, suffixes):
     report = run_batch([src], out, max_length=5000)
     import json
 
-    done = {json.loads(line)["id"].split("#")[0] for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()}
+    done = {json.loads(line)["id"].split("#")[0] for line in (out / "documents.jsonl").read_text(encoding="utf-8").split("\n") if line}
     failed = {Path(row["path"]).name for row in csv.DictReader((out / "errors.csv").open(encoding="utf-8"))}
     assert done | failed == set(names)  # every file is either in the tables or in errors.csv
     assert report.documents + len(report.errors) >= len(names)
+
+
+def test_a_write_failing_mid_run_names_the_file_and_keeps_the_tables(nlp, tmp_path, monkeypatch):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from osint_extract import batch
+    from osint_extract.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for path in sorted(CORPUS.glob("*.txt"))[:3]:
+        shutil.copy(path, src / path.name)
+    out = tmp_path / "out"
+    run_batch([src], out)
+    before = tables(out)
+    (src / "new.txt").write_text("Los Choneros controlled the Litoral Penitentiary.", encoding="utf-8")
+
+    def disk_full(self, result, digest):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self._path(result.id)))
+
+    monkeypatch.setattr(batch.ResultCache, "save", disk_full)
+    with pytest.raises(batch.OutputError, match="no space left on device") as caught:
+        run_batch([src], out)
+    assert caught.value.path.parent.parent == out / CACHE_DIR
+    result = CliRunner().invoke(app, ["extract", str(src), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {caught.value.path}: no space left on device"
+    assert tables(out) == before

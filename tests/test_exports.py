@@ -17,9 +17,9 @@ import osint_extract
 from osint_extract.cli import app
 from osint_extract.exports import NEO4J_EDGE_HEADER, NEO4J_NODE_HEADER, check_ftm, read_gexf
 from osint_extract.run_folder import RunFolder
+from helpers import copy_dev_documents
 
 runner = CliRunner()
-CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "docs"
 FORMATS = ("gexf", "graphml", "ftm", "neo4j", "parquet")
 
 
@@ -27,7 +27,8 @@ FORMATS = ("gexf", "graphml", "ftm", "neo4j", "parquet")
 def run(nlp, tmp_path_factory):
     """The bundled corpus extracted, then exported in every format with one command."""
     out = tmp_path_factory.mktemp("exports") / "out"
-    result = runner.invoke(app, ["extract", str(CORPUS), "--out", str(out), "--no-progress"])
+    corpus = copy_dev_documents(tmp_path_factory.mktemp("exports") / "corpus")
+    result = runner.invoke(app, ["extract", str(corpus), "--out", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["export", str(out), "--to", "gexf,graphml", "--to", "ftm", "--to", "neo4j", "--to", "parquet"])
     assert result.exit_code == 0, result.output

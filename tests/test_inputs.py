@@ -98,6 +98,29 @@ def test_discover_finds_every_format_sorted_and_stable(tmp_path):
         discover([tmp_path / "missing"])
 
 
+def test_discover_lists_links_and_special_files_it_cannot_read(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ok.txt").write_text("text", encoding="utf-8")
+    (tmp_path / "sub" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "gone.png").symlink_to(tmp_path / "nowhere.png")  # not an input type: not an error either
+    (tmp_path / "linked.txt").symlink_to(tmp_path / "sub" / "ok.txt")  # a link to a file is read
+    (tmp_path / "loop").symlink_to(tmp_path)  # links to folders are not followed
+    os.mkfifo(tmp_path / "pipe.md")
+    errors: list[InputError] = []
+    docs = discover([tmp_path], errors=errors)
+    assert [d.id for d in docs] == ["linked.txt", "sub/ok.txt"]
+    assert [(e.doc_id, e.reason) for e in errors] == [
+        ("pipe.md", "not a regular file (a FIFO)"),
+        ("sub/gone.txt", f"broken link (its target {str(tmp_path / 'nowhere.txt')!r} does not exist)"),
+    ]
+    # given directly: a FIFO is an error of the batch, a broken link a missing input
+    errors = []
+    assert discover([tmp_path / "pipe.md"], errors=errors) == [] and errors[0].reason == "not a regular file (a FIFO)"
+    with pytest.raises(FileNotFoundError, match="broken link"):
+        discover([tmp_path / "sub" / "gone.txt"])
+    assert discover([tmp_path]) == docs  # errors are optional
+
+
 def test_reading_is_deterministic(tmp_path):
     (tmp_path / "one.txt").write_text("First.", encoding="utf-8")
     (tmp_path / "two.html").write_text("<html><body><p>Second.</p></body></html>", encoding="utf-8")

@@ -15,6 +15,7 @@ from osint_extract.inputs import _pdf_reader
 from osint_extract.results import doc_to_result
 from osint_extract.scoring import score_documents
 from osint_extract.segmentation import WINDOW, window
+from helpers import copy_dev_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "corpus" / "gold" / "dev.jsonl"
@@ -124,7 +125,8 @@ def test_window_is_cut_at_word_boundaries():
 
 
 def test_evidence_is_the_text_between_its_offsets_in_every_row(nlp, tmp_path):
-    run_batch([ROOT / "corpus" / "docs"], tmp_path, progress=None)
+    run_batch([copy_dev_documents(tmp_path / "in")], tmp_path / "out", progress=None)
+    tmp_path = tmp_path / "out"
     docs = read_jsonl(tmp_path / "documents.jsonl")
     rows = [(d["text"], r) for d in docs for r in d["relations"]]
     assert len(docs) >= 14 and len(rows) > 100

@@ -7,22 +7,33 @@ current content, then writes the tables from the cache in document-id order. So 
 skips finished work, redoes changed documents, and a run killed at any moment, run again,
 gives the same bytes as one that was never interrupted: nothing half-written is ever read
 back, and no table depends on the order documents finished in.
+
+Failures are found early and said once: the output folder is checked before the pipeline
+loads (`OutputError`), Ctrl-C stops the workers and raises `BatchInterrupted` with the
+count of finished documents, and temp files belong to the run that writes them, so runs
+sharing an output folder never remove each other's.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .documents import atomic_writer
+from .distributed import extract_in_processes
+from .documents import atomic_writer, temp_file_is_orphaned, temp_prefix
 from .extraction import extract_many, get_pipeline
-from .inputs import InputError, discover, read_texts
-from .results import Result, as_dict, result_from_dict
+from .inputs import InputError, chunks, discover, read_texts
+from .results import Result, as_dict, merge_results, result_from_dict
 from .tables import write_outputs
 
 CACHE_DIR = ".osint-cache"
@@ -31,6 +42,8 @@ MANIFEST = "manifest.csv"
 # ("done") or it could not be read ("error", with the reason). The same inputs give the
 # same manifest however many runs it took.
 MANIFEST_COLUMNS = ["doc_id", "path", "sha256", "status", "reason"]
+OUTPUT_FILES = ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv", "errors.csv", MANIFEST)
+ENGINES = ("local", "dask")
 
 
 def content_hash(text: str) -> str:
@@ -91,6 +104,34 @@ class BatchReport:
     reused: int = 0  # finished in an earlier run, unchanged
     errors: list[InputError] = field(default_factory=list)
 
+    @property
+    def done(self) -> int:
+        """Documents whose result is in the cache."""
+        return self.processed + self.reused
+
+
+class OutputError(Exception):
+    """The output folder (or a file in it) cannot be written; the message names the path."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run; `report` counts what was finished and kept (a rerun with
+    the same output folder resumes from there)."""
+
+    def __init__(self, report: BatchReport):
+        super().__init__(f"interrupted after {report.done} documents")
+        self.report = report
+
+
+# Called with (words, documents) as work finishes: a chunk of a long document counts its
+# words and no document, its last chunk the document.
+Progress = Callable[[int, int], None]
+
 
 def run_batch(
     paths: Iterable[str | Path],
@@ -104,68 +145,202 @@ def run_batch(
     engine: str = "local",
     scheduler: str | None = None,
     workers: int = 2,
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> BatchReport:
     """Extract every document under `paths` into the tables in `out_dir`, resuming from
-    what an earlier run there finished. `progress(n)` is called as documents finish."""
+    what an earlier run there finished. `progress(words, documents)` is called as
+    documents finish.
+
+    Raises `FileNotFoundError` for a missing input and `OutputError` for an output folder
+    that cannot be written, both before the pipeline loads; `BatchInterrupted` (a
+    KeyboardInterrupt) on Ctrl-C, once the workers are stopped.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     out = Path(out_dir)
-    docs = discover(paths)
-    _remove_stale_temp_files(out)
-    nlp = get_pipeline(model, config)
-    cache = ResultCache(out, pipeline_fingerprint(nlp, config))
     report = BatchReport()
-    manifest: list[list[str]] = []
-    finished: list[str] = []
-    digests: dict[str, str] = {}
-    paths_of = {d.id: d.path for d in docs}
+    docs = discover(paths, errors=report.errors)
+    prepare_output(out)
+    _remove_orphaned_temp_files(out)
+    results: Iterator[Result] = iter(())
+    try:
+        nlp = get_pipeline(model, config)
+        cache = ResultCache(out, pipeline_fingerprint(nlp, config))
+        manifest: list[list[str]] = []
+        finished: list[str] = []
+        digests: dict[str, str] = {}
+        paths_of = {d.id: d.path for d in docs}
 
-    def pending() -> Iterator[tuple[str, str]]:
-        for doc_id, text in read_texts(docs, report.errors):
-            digest = content_hash(text)
-            report.documents += 1
-            finished.append(doc_id)
-            if cache.has(doc_id, digest):
-                report.reused += 1
-                manifest.append([doc_id, _source(paths_of, doc_id), digest, "done", ""])
+        def pending() -> Iterator[tuple[str, str]]:
+            for doc_id, text in read_texts(docs, report.errors):
+                digest = content_hash(text)
+                report.documents += 1
+                finished.append(doc_id)
+                if cache.has(doc_id, digest):
+                    report.reused += 1
+                    manifest.append([doc_id, _source(paths_of, doc_id), digest, "done", ""])
+                    if progress:
+                        progress(_words(text), 1)
+                    continue
+                digests[doc_id] = digest
+                yield from pieces.split(doc_id, text)
+
+        pieces = Pieces(max_length or nlp.max_length)
+        if engine == "dask":
+            from .distributed import extract_on_dask
+
+            results = extract_on_dask(
+                pending(), model=model, config=config, scheduler=scheduler, workers=workers,
+                batch_size=batch_size, max_length=pieces.limit,
+            )
+        elif n_process > 1:
+            results = extract_in_processes(
+                pending(), model=model, config=config, n_process=n_process, batch_size=batch_size, max_length=pieces.limit,
+            )
+        else:
+            results = extract_many(pending(), nlp=nlp, batch_size=batch_size, max_length=pieces.limit)
+        for piece in results:
+            words = _words(piece.text)
+            result = pieces.join(piece)
+            if result is None:  # more chunks of its document to come
                 if progress:
-                    progress(1)
+                    progress(words, 0)
                 continue
-            digests[doc_id] = digest
-            yield doc_id, text
-
-    if engine == "local":
-        results = extract_many(pending(), nlp=nlp, n_process=n_process, batch_size=batch_size, max_length=max_length)
-    elif engine == "dask":
-        from .distributed import extract_on_dask
-
-        results = extract_on_dask(
-            pending(), model=model, config=config, scheduler=scheduler, workers=workers,
-            batch_size=batch_size, max_length=max_length,
-        )
-    else:
-        raise ValueError(f"unknown engine {engine!r} (known: local, dask)")
-    for result in results:
-        digest = digests.pop(result.id)
-        cache.save(result, digest)
-        report.processed += 1
-        manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
-        if progress:
-            progress(1)
-
-    write_outputs((cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors, config=config)
-    for error in report.errors:
-        manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
-    with atomic_writer(out / MANIFEST) as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(MANIFEST_COLUMNS)
-        writer.writerows(sorted(manifest))
+            digest = digests.pop(result.id)
+            with _sigint_deferred():  # saved and counted, or neither: the count Ctrl-C reports is exact
+                _writing(cache.root, cache.save, result, digest)
+                report.processed += 1
+                manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
+            if progress:
+                progress(words, 1)
+        for error in report.errors:
+            manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
+        _writing(out, write_outputs, (cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors, config)
+        _writing(out / MANIFEST, _write_manifest, out / MANIFEST, manifest)
+    except KeyboardInterrupt:
+        _close(results)  # stops the workers before saying anything
+        raise BatchInterrupted(report) from None
+    finally:
+        _close(results)
     return report
 
 
-def _remove_stale_temp_files(out: Path) -> None:
-    """Temp files a killed run left behind; they were never moved into place."""
-    if out.is_dir():
-        for path in [*out.glob(".*.tmp"), *(out / CACHE_DIR).rglob(".*.tmp")]:
+
+class Pieces:
+    """Documents longer than `limit` characters cut into chunks that travel on their own
+    (so one long document keeps every worker busy, and progress moves chunk by chunk),
+    and put back together as the chunks' results come back, in whatever order: the same
+    cut and the same merge as `extract_many` makes for a long document."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._chunk_of: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc id, offset, chunks of the doc)
+        self._results: dict[str, list[tuple[int, Result]]] = {}
+
+    def split(self, doc_id: str, text: str) -> Iterator[tuple[str, str]]:
+        """(id, text) items for a document: itself, or its chunks (ids "<doc id>\\x00<k>")."""
+        if len(text) <= self.limit:
+            yield doc_id, text
+            return
+        parts = chunks(text, self.limit)
+        for k, (offset, part) in enumerate(parts):
+            chunk_id = f"{doc_id}\x00{k}"
+            self._chunk_of[chunk_id] = (doc_id, offset, len(parts))
+            yield chunk_id, part
+
+    def join(self, result: Result) -> Result | None:
+        """The document's result once all of it is in (a document that was not cut: its
+        own result), else None."""
+        if result.id not in self._chunk_of:
+            return result
+        doc_id, offset, count = self._chunk_of.pop(result.id)
+        parts = self._results.setdefault(doc_id, [])
+        parts.append((offset, result))
+        if len(parts) < count:
+            return None
+        del self._results[doc_id]
+        return merge_results(doc_id, sorted(parts, key=lambda part: part[0]))
+
+
+def prepare_output(out: Path) -> None:
+    """Make sure the output folder, its cache and every table can be written, before any
+    work is done: a run that would fail at its first write fails here, naming the path."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(out, "not a folder (--out names a folder for the tables)")
+    for name in OUTPUT_FILES:
+        if (out / name).is_dir():
+            raise OutputError(out / name, "is a folder, so the table cannot be written there")
+    for folder in (out, out / CACHE_DIR):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            blocking = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+            raise OutputError(folder, f"cannot be created: {blocking or 'a parent'} is not a folder") from None
+        except OSError as exc:
+            raise OutputError(folder, f"cannot be created: {_reason(exc)}") from None
+        if not folder.is_dir():
+            raise OutputError(folder, "not a folder")
+        try:  # a real write: permission bits alone do not tell (root, ACLs, read-only mounts)
+            fd, probe = tempfile.mkstemp(prefix=temp_prefix(folder / "probe"), suffix=".tmp", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise OutputError(folder, f"cannot write here: {_reason(exc)}") from None
+
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+def _writing(target: Path, write: Callable[..., Any], *args: Any) -> Any:
+    """Run a write into `target`; an OSError (disk full, folder removed, permissions
+    changed mid-run) becomes an `OutputError` naming the file, or else `target`."""
+    try:
+        return write(*args)
+    except OSError as exc:
+        raise OutputError(Path(exc.filename or target), _reason(exc)) from None
+
+
+def _write_manifest(path: Path, manifest: list[list[str]]) -> None:
+    with atomic_writer(path) as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerows(sorted(manifest))
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl-C during the block takes effect at its end (only where Python's own handler is
+    in place: in the main thread, and not overridden by the application)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    received: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if received:
+            raise KeyboardInterrupt
+
+
+def _close(results: Iterator[Result]) -> None:
+    close = getattr(results, "close", None)
+    if close is not None:
+        close()
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _remove_orphaned_temp_files(out: Path) -> None:
+    """Temp files of runs on this host that are no longer alive (killed, crashed): they
+    were never moved into place. Another live run's temp files are left alone."""
+    for path in [*out.glob(".*.tmp"), *(out / CACHE_DIR).rglob(".*.tmp")]:
+        if temp_file_is_orphaned(path):
             path.unlink(missing_ok=True)
 
 

@@ -5,6 +5,8 @@ import json
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -18,7 +20,8 @@ from .formats import FORMATS, GoldFormatWarning, read_documents, write_documents
 from .evaluation import evaluate as run_evaluation
 from .evaluation import write_report
 from .scoring import SECTIONS
-from .batch import run_batch
+from .batch import BatchInterrupted, OutputError, run_batch
+from .distributed import quiet_dask_logs
 from .inputs import discover
 from .pipeline import ModelNotFound, load
 from .report import ReportError
@@ -48,19 +51,25 @@ def extract(
 ) -> None:
     """Extract entities and relations from documents into tables; a rerun with the same
     --out resumes, skipping documents finished and unchanged."""
+    report = None
+    if engine == "dask":
+        quiet_dask_logs()
     try:
-        found = discover(paths)
-        total = len(found)
-        # a .jsonl file holds any number of documents: no total to show then
-        known_total = None if any(d.kind == "jsonl" for d in found) else total
-        with tqdm(total=known_total, unit="doc", disable=not progress, file=sys.stderr) as bar:
+        found = discover(paths, errors=[])
+        with progress_bar(found, enabled=progress) as advance:
             report = run_batch(
                 paths, out, model=model, config=config, n_process=n_process, batch_size=batch_size,
-                max_length=max_length, engine=engine, scheduler=scheduler, workers=workers, progress=bar.update,
+                max_length=max_length, engine=engine, scheduler=scheduler, workers=workers, progress=advance,
             )
-    except (FileNotFoundError, ModelNotFound, ValueError) as exc:
+    except (FileNotFoundError, ModelNotFound, OutputError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
+    except KeyboardInterrupt as exc:
+        done = exc.report.done if isinstance(exc, BatchInterrupted) else 0
+        typer.echo(
+            f"interrupted: {done} documents done and kept in {out}; run the same command again to resume", err=True
+        )
+        raise typer.Exit(130)
     for error in report.errors:
         typer.echo(f"skipped {error.path}: {error.reason}", err=True)
     typer.echo(
@@ -70,8 +79,28 @@ def extract(
     )
     if with_report and report.documents:
         write_report_folder(out, config=config)
-    if report.documents == 0 and total or strict and report.errors:
+    if report.documents == 0 and found or strict and report.errors:
         raise typer.Exit(1)
+
+
+@contextmanager
+def progress_bar(found: list, enabled: bool) -> Iterator[Callable[[int, int], None]]:
+    """A bar on stderr counting words done, with documents done (of those found, when no
+    .jsonl file makes the number open) beside it; `advance(words, documents)` moves it."""
+    # a .jsonl file holds any number of documents: no total to show then
+    total = None if any(d.kind == "jsonl" for d in found) else len(found)
+    documents = 0
+    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
+    with tqdm(unit=" words", unit_scale=True, disable=not enabled, file=sys.stderr, dynamic_ncols=True) as bar:
+        bar.set_postfix_str(f"0/{total} documents" if total is not None else "0 documents", refresh=False)
+
+        def advance(words: int, done: int) -> None:
+            nonlocal documents
+            documents += done
+            bar.set_postfix_str(f"{documents}/{total} documents" if total is not None else f"{documents} documents", refresh=False)
+            bar.update(words)
+
+        yield advance
 
 
 @app.command()

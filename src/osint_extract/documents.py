@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +29,10 @@ from typing import IO, Any, NoReturn
 
 from .schema import ENTITY_LABELS, RELATION_LABELS
 
-__all__ = ["GoldFormatError", "atomic_writer", "iter_jsonl", "iter_jsonl_lines", "json_lines", "read_jsonl", "write_jsonl"]
+__all__ = [
+    "GoldFormatError", "atomic_writer", "temp_file_is_orphaned", "temp_prefix", "iter_jsonl", "iter_jsonl_lines",
+    "json_lines", "read_jsonl", "write_jsonl",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -176,14 +181,48 @@ def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A temp file's name says which run writes it: ".<target>.<pid>@<host>.<random>.tmp", so a
+# run can tell its own temp files, and those of a run on this host that is no longer alive,
+# from another live run's (see `temp_file_is_orphaned`).
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "localhost"
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)@([A-Za-z0-9-]+)\.[^.]+\.tmp$")
+
+
+def temp_prefix(target: Path) -> str:
+    """The start of this process's temp file names for `target`."""
+    return f".{target.name}.{os.getpid()}@{_HOST}."
+
+
+def temp_file_is_orphaned(path: PathLike) -> bool:
+    """True for an atomic writer's temp file whose writer is known dead: it ran on this
+    host and no process with its id runs now. A temp file of another host, of a live
+    process (even an unrelated one that reuses the id) or without the owner in its name
+    is never called orphaned."""
+    match = _TEMP_NAME.match(Path(path).name)
+    if match is None or match.group(2) != _HOST:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: alive, another user's
+        return False
+    return False
+
+
 @contextmanager
 def atomic_writer(path: PathLike, mode: str = "w") -> Iterator[IO[Any]]:
     """A file that appears at `path` only when the block completes: written to a temp
-    file in the same folder, synced, then moved over the target with ``os.replace``, so a
-    crash or an error never leaves a half-written file or spoils an existing one."""
+    file in the same folder (named for this process, see `temp_prefix`), synced, then
+    moved over the target with ``os.replace``, so a crash or an error never leaves a
+    half-written file or spoils an existing one, and concurrent runs never touch each
+    other's temp files."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent)
     text = "b" not in mode
     try:
         with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if text else {})) as fh:

@@ -20,7 +20,9 @@ import codecs
 import io
 import json
 import logging
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -81,7 +83,11 @@ def kind_of(path: Path) -> str:
     return "text"
 
 
-def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES) -> list[InputDocument]:
+def discover(
+    paths: Iterable[str | Path],
+    suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES,
+    errors: list[InputError] | None = None,
+) -> list[InputDocument]:
     """Documents under the given files and folders (recursively), in a stable order.
 
     A document's id is its path relative to the folder it was found under, or its file
@@ -89,21 +95,75 @@ def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = SUPPORTED_
     same on every machine.  Files given directly are taken whatever their suffix
     (unknown suffixes are read as text); in folders only `suffixes` are picked up.
     Ids are sorted by code point; when two inputs give the same id the first one wins.
+
+    What cannot be read is appended to `errors` instead of being dropped unseen: a
+    folder that cannot be listed, a link whose target is missing, and a FIFO, socket or
+    device (reading those would block or give no document); in folders only names with
+    one of `suffixes` count, as for files.  Links to folders are not followed (no cycles).
+    A path given on the command line that does not exist raises `FileNotFoundError`.
     """
     wanted = tuple(s.lower() for s in suffixes)
     found: dict[str, InputDocument] = {}
+    problems: list[InputError] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in wanted)
-            for file in files:
-                doc_id = _nfc(file.relative_to(path).as_posix())
-                found.setdefault(doc_id, InputDocument(doc_id, file))
-        elif path.is_file():
+        try:
+            mode = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            if path.is_symlink():
+                raise FileNotFoundError(f"{path}: broken link (its target {os.readlink(path)!r} does not exist)") from None
+            raise FileNotFoundError(f"{path}: no such file or folder") from None
+        except OSError as exc:  # a folder on the way cannot be searched: an error of the batch
+            problems.append(InputError(path, _os_reason(exc), _nfc(path.name)))
+            continue
+        if stat.S_ISDIR(mode):
+            _walk(path, path, wanted, found, problems)
+        elif stat.S_ISREG(mode):
             found.setdefault(_nfc(path.name), InputDocument(_nfc(path.name), path))
         else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
+            problems.append(InputError(path, _special_reason(path), _nfc(path.name)))
+    if errors is not None:
+        errors.extend(sorted(problems, key=lambda e: (e.doc_id or "", str(e.path))))
     return [found[k] for k in sorted(found)]
+
+
+def _walk(folder: Path, root: Path, wanted: tuple[str, ...], found: dict[str, InputDocument], problems: list[InputError]) -> None:
+    """Files under `folder`, as `Path.rglob` walks it, but with what it skips silently
+    (folders it cannot list, broken links, special files) recorded in `problems`."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        reason = "folder cannot be read: " + _os_reason(exc).removeprefix("could not read file: ")
+        relative = folder.relative_to(root).as_posix()
+        problems.append(InputError(folder, reason, _nfc(relative) + "/" if relative != "." else None))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _walk(path, root, wanted, found, problems)
+                continue
+            if path.suffix.lower() not in wanted:
+                continue
+            doc_id = _nfc(path.relative_to(root).as_posix())
+            if entry.is_file():
+                found.setdefault(doc_id, InputDocument(doc_id, path))
+            elif entry.is_symlink() and not path.exists():
+                problems.append(InputError(path, f"broken link (its target {os.readlink(path)!r} does not exist)", doc_id))
+            elif not entry.is_dir():
+                problems.append(InputError(path, _special_reason(path), doc_id))
+        except OSError as exc:
+            problems.append(InputError(path, _os_reason(exc), _nfc(path.relative_to(root).as_posix())))
+
+
+def _special_reason(path: Path) -> str:
+    """Why a path that is neither a file nor a folder is not read."""
+    mode = path.stat().st_mode
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return f"not a regular file ({name})"
+    return "not a regular file"
 
 
 def read_texts(docs: Iterable[InputDocument], errors: list[InputError]) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,23 @@
+"""Test data from the bundled corpus."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "corpus" / "docs"
+
+
+def dev_documents() -> list[Path]:
+    """The texts of the development split (corpus/gold/dev.jsonl): a fixed set of 14 that
+    batch tests run on, whatever training and test documents the corpus grows by."""
+    lines = (ROOT / "corpus" / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return [DOCS / json.loads(line)["id"] for line in lines if line.strip()]
+
+
+def copy_dev_documents(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in dev_documents():
+        shutil.copy(path, folder / path.name)
+    return folder
