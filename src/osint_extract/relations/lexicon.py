@@ -9,27 +9,109 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import ENTITY_LABELS, RELATION_LABELS
+from spacy.matcher import DependencyMatcher
+from spacy.vocab import Vocab
 
-# Argument slots the relation component knows, by the kind of trigger ("prep:WORD" is
-# the object of any preposition WORD attached to the trigger).
-VERB_SLOTS = frozenset({"agent", "patient", "subject", "modifier"})
-NOUN_SLOTS = frozenset({"agent", "poss", "compound", "referent", "governor", "doer", "patient"})
+from ..schema import ENTITY_LABELS, RELATION_LABELS
+from .slots import slot_names
+
 ROLES = ("head", "tail", "pairs")
+# the nodes of a dependency pattern that name the arguments (RIGHT_ID); "trigger", if
+# present, is where the evidence and the negation check are anchored
+PATTERN_NODES = ("head", "tail")
 
-RULE_KEYS = frozenset({"name", "labels", "confidence", "verbs", "nouns", "head", "tail", "pairs", "locate", "locate_roles"})
+RULE_KEYS = frozenset({
+    "name", "labels", "confidence", "verbs", "nouns", "head", "tail", "pairs", "locate", "locate_roles",
+    "dependency_patterns",
+})
 WORD_LISTS = frozenset({
     "member_nouns", "facility_nouns", "facility_owner_verbs", "seizure_verbs", "arms_nouns", "container_nouns",
     "place_nouns", "place_preps", "include_words", "relative_words", "negation_words", "negation_phrases",
-    "denial_verbs", "hedge_words",
+    "denial_verbs", "hedge_words", "definite_determiners", "container_preps", "member_preps",
+    "arms_content_preps", "arms_content_outer_preps", "arms_content_verbs", "copulas",
 })
-TOP_KEYS = WORD_LISTS | {
-    "rules", "arms_list", "subsumed_by", "name_frames", "pronouns", "generic_nouns", "alias_skip_labels",
-    "alias_cues", "short_forms", "penalties", "min_confidence",
+LABEL_LISTS = frozenset({"actor_labels", "owner_labels", "place_labels"})
+TOP_KEYS = WORD_LISTS | LABEL_LISTS | {
+    "rules", "arms_list", "seizure", "subsumed_by", "name_frames", "pronouns", "generic_nouns", "penalties",
+    "min_confidence",
 }
-ARMS_LIST_KEYS = frozenset({"confidence", "single_actor", "previous_subject", "previous_confidence"})
+ARMS_LIST_KEYS = frozenset({
+    "confidence", "single_actor", "previous_subject", "previous_confidence", "owner_labels", "label", "acronym_gap",
+})
+SEIZURE_KEYS = frozenset({"confidence", "labels", "owner_labels"})
+NAME_FRAME_KEYS = frozenset({"labels", "confidence", "words"})
+
+
+@dataclass
+class Rule:
+    """One rule of the lexicon: trigger words and slots, or dependency patterns."""
+
+    name: str
+    labels: list[str]
+    confidence: float
+    head: list[str]
+    tail: list[str]
+    pairs: list[str] = field(default_factory=list)
+    locate: list[str] = field(default_factory=list)
+    locate_roles: list[str] = field(default_factory=lambda: ["head", "tail", "pairs"])
+    dependency_patterns: list[list[dict]] = field(default_factory=list)
+
+
+def _words(values: Iterable[Any] | None) -> set[str]:
+    return {str(v).lower() for v in values or []}
+
+
+def _split_triggers(values: Iterable[Any] | None) -> dict[str, list[tuple[str, ...]]]:
+    """"take over" -> {"take": [("over",)]}: the first word is a lemma, the rest must be
+    words attached to the trigger (particles, prepositions, objects)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for value in values or []:
+        words = str(value).lower().split()
+        if words:
+            out.setdefault(words[0], []).append(tuple(words[1:]))
+    return out
+
+
+class RelationLexicon:
+    """The lexicon compiled for lookups: rules indexed by trigger lemma, word sets."""
+
+    def __init__(self, data: dict):
+        self.rules: list[Rule] = []
+        self.verb_index: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+        self.noun_index: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
+        for raw in data.get("rules", []):
+            rule = Rule(
+                name=raw["name"],
+                labels=list(raw["labels"]),
+                confidence=float(raw.get("confidence", 0.7)),
+                head=list(raw.get("head", [])),
+                tail=list(raw.get("tail", [])),
+                pairs=list(raw.get("pairs", [])),
+                locate=[str(p).lower() for p in raw.get("locate", [])],
+                locate_roles=list(raw.get("locate_roles") or ["head", "tail", "pairs"]),
+                dependency_patterns=list(raw.get("dependency_patterns") or []),
+            )
+            self.rules.append(rule)
+            for lemma, rest in _split_triggers(raw.get("verbs")).items():
+                self.verb_index.setdefault(lemma, []).extend((rule, r) for r in rest)
+            for lemma, rest in _split_triggers(raw.get("nouns")).items():
+                self.noun_index.setdefault(lemma, []).extend((rule, r) for r in rest)
+        for key in WORD_LISTS - {"negation_phrases"}:
+            setattr(self, key, _words(data.get(key)))
+        self.negation_phrases = [tuple(p.lower().split()) for p in data.get("negation_phrases") or []]
+        for key in LABEL_LISTS:
+            setattr(self, key, set(data.get(key) or []))
+        self.arms_list: dict = data.get("arms_list") or {}
+        self.seizure: dict = data.get("seizure") or {}
+        self.subsumed_by = {str(k): set(v) for k, v in (data.get("subsumed_by") or {}).items()}
+        self.name_frames: dict = data.get("name_frames") or {}
+        self.pronouns = {k.lower(): list(v) for k, v in (data.get("pronouns") or {}).items()}
+        self.generic_nouns = {k.lower(): list(v) for k, v in (data.get("generic_nouns") or {}).items()}
+        self.penalties = {k: float(v) for k, v in (data.get("penalties") or {}).items()}
+        self.min_confidence = float(data.get("min_confidence", 0.0))
 
 
 class LexiconError(ValueError):
@@ -54,6 +136,8 @@ def validate_relation_lexicon(data: Any, origin: str) -> None:
             fail(f"key {key!r}", "unknown key" + _nearest(str(key), TOP_KEYS))
     for key in WORD_LISTS & set(data):
         _strings(data[key], lambda p, k=key: fail(k, p))
+    for key in LABEL_LISTS & set(data):
+        _labels(data[key], ENTITY_LABELS, lambda p, k=key: fail(k, p))
     rules = data.get("rules") or []
     if not isinstance(rules, list):
         fail("rules", "must be a list of rules")
@@ -98,12 +182,14 @@ def _validate_rule(rule: Any, n: int, names: set[str], fail: Callable[[str, str]
     if "confidence" in rule:
         _confidence(rule["confidence"], lambda p: fail(f"{where} confidence", p))
     kinds = [k for k in ("verbs", "nouns") if k in rule]
-    if not kinds:
-        fail(where, "needs trigger 'verbs' or 'nouns'")
+    if "dependency_patterns" in rule:
+        _dependency_patterns(rule["dependency_patterns"], lambda p: fail(f"{where} dependency_patterns", p))
+    elif not kinds:
+        fail(where, "needs trigger 'verbs' or 'nouns', or 'dependency_patterns'")
     for kind in kinds:
         _strings(rule[kind], lambda p, k=kind: fail(f"{where} {k}", p))
-    slots = set().union(*(VERB_SLOTS if k == "verbs" else NOUN_SLOTS for k in kinds))
-    if not any(rule.get(role) for role in ROLES):
+    slots = set().union(*(slot_names(k[:-1]) for k in kinds)) if kinds else set()
+    if kinds and not any(rule.get(role) for role in ROLES):
         fail(where, "needs argument slots under 'head' and 'tail', or 'pairs'")
     for role in ROLES:
         for slot in rule.get(role) or []:
@@ -117,36 +203,56 @@ def _validate_rule(rule: Any, n: int, names: set[str], fail: Callable[[str, str]
             fail(f"{where} locate_roles", f"unknown role {role!r}" + _nearest(str(role), ROLES))
 
 
+def _dependency_patterns(value: Any, fail: Callable[[str], None]) -> None:
+    """Each pattern must be one spaCy DependencyMatcher accepts, with nodes named "head"
+    and "tail" (the arguments)."""
+    if not isinstance(value, list) or not value:
+        fail(f"must be a non-empty list of DependencyMatcher patterns, got {value!r}")
+    matcher = DependencyMatcher(Vocab())
+    for n, pattern in enumerate(value, 1):
+        if not isinstance(pattern, list) or not all(isinstance(node, dict) for node in pattern):
+            fail(f"pattern {n} must be a list of nodes (mappings), got {pattern!r}")
+        ids = {node.get("RIGHT_ID") for node in pattern}
+        missing = [node for node in PATTERN_NODES if node not in ids]
+        if missing:
+            fail(f"pattern {n} has no node with RIGHT_ID {missing[0]!r}")
+        try:
+            matcher.add(f"p{n}", [pattern])
+        except (ValueError, KeyError, TypeError) as exc:
+            fail(f"pattern {n} is not a valid DependencyMatcher pattern: {' '.join(str(exc).split())}")
+
+
 def _validate_settings(data: dict, fail: Callable[[str, str], None]) -> None:
-    for key, value in (data.get("arms_list") or {}).items():
-        if key not in ARMS_LIST_KEYS:
-            fail("arms_list", f"unknown key {key!r}" + _nearest(str(key), ARMS_LIST_KEYS))
+    for section, keys in (("arms_list", ARMS_LIST_KEYS), ("seizure", SEIZURE_KEYS)):
+        spec = data.get(section) or {}
+        for key in spec:
+            if key not in keys:
+                fail(section, f"unknown key {key!r}" + _nearest(str(key), keys))
+        if "confidence" in spec:
+            _confidence(spec["confidence"], lambda p, s=section: fail(f"{s} confidence", p))
+        if "owner_labels" in spec:
+            _labels(spec["owner_labels"], ENTITY_LABELS, lambda p, s=section: fail(f"{s} owner_labels", p))
+        for key in ("labels", "label"):
+            if key in spec:
+                value = spec[key] if key == "labels" else [spec[key]]
+                _labels(value, RELATION_LABELS, lambda p, s=section, k=key: fail(f"{s} {k}", p))
     for label, covering in (data.get("subsumed_by") or {}).items():
         _labels([label], RELATION_LABELS, lambda p: fail("subsumed_by", p))
         _labels(covering, RELATION_LABELS, lambda p, lab=label: fail(f"subsumed_by {lab}", p))
     for frame, spec in (data.get("name_frames") or {}).items():
         if not isinstance(spec, dict):
             fail(f"name_frames {frame}", "must be a mapping with labels and confidence")
+        for key in spec:
+            if key not in NAME_FRAME_KEYS:
+                fail(f"name_frames {frame}", f"unknown key {key!r}" + _nearest(str(key), NAME_FRAME_KEYS))
+        if "words" in spec:
+            _strings(spec["words"], lambda p, f=frame: fail(f"name_frames {f} words", p))
         _labels(spec.get("labels"), RELATION_LABELS, lambda p, f=frame: fail(f"name_frames {f} labels", p))
         _confidence(spec.get("confidence"), lambda p, f=frame: fail(f"name_frames {f} confidence", p))
     for word, labels in (data.get("pronouns") or {}).items():
         _labels(labels, ENTITY_LABELS, lambda p, w=word: fail(f"pronouns {w}", p))
-    for key in ("generic_nouns", "short_forms"):
-        for label, words in (data.get(key) or {}).items():
-            if key == "short_forms":
-                _labels([label], ENTITY_LABELS, lambda p: fail(key, p))
-            if words != "any":
-                if key == "generic_nouns":
-                    _labels(words, ENTITY_LABELS, lambda p, w=label: fail(f"{key} {w}", p))
-                else:
-                    _strings(words, lambda p, w=label: fail(f"{key} {w}", p))
-    if "alias_skip_labels" in data:
-        _labels(data["alias_skip_labels"], ENTITY_LABELS, lambda p: fail("alias_skip_labels", p))
-    for n, cue in enumerate(data.get("alias_cues") or [], 1):
-        try:
-            re.compile(cue)
-        except (re.error, TypeError) as exc:
-            fail(f"alias_cues {n}", f"not a regular expression ({exc})")
+    for word, labels in (data.get("generic_nouns") or {}).items():
+        _labels(labels, ENTITY_LABELS, lambda p, w=word: fail(f"generic_nouns {w}", p))
     for kind, value in (data.get("penalties") or {}).items():
         _confidence(value, lambda p, k=kind: fail(f"penalties {k}", p))
     if "min_confidence" in data:
