@@ -27,11 +27,11 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Span, Token
 
-from ..schema import ARMS, SYMMETRIC
-from .arguments import fill, locations, resolve
-from .context import Arg, Candidate, DocContext
 from ..facts import RelationFact, add_relations
 from ..lexicons import LexiconComponent
+from ..schema import ARMS, SYMMETRIC
+from .arguments import fill, locations, resolve
+from .context import Arg, DocContext, name_of
 from .frames import arms_lists, name_frames, seizures, where_clauses
 from .lexicon import RelationLexicon, Rule, validate_relation_lexicon
 from .negation import negated
@@ -79,7 +79,7 @@ class Relations(LexiconComponent):
             add_relations(doc, [])
             return doc
         ctx = DocContext(doc, ents, self.lex)
-        found: dict[tuple, Candidate] = {}
+        found: dict[tuple] = {}
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         by_sentence = self._dependency_matches(ctx, doc)
         prev: Span | None = None
@@ -93,19 +93,19 @@ class Relations(LexiconComponent):
         kept = list(found.values())
         if self.lex.subsumed_by:
             # "X controls Y" says more than "X operates in Y": the weaker fact is dropped
-            facts = {(r.head_name, r.label, r.tail_name) for r in kept}
+            facts = {(name_of(r.head), r.label, name_of(r.tail)) for r in kept}
             kept = [
                 r for r in kept
-                if not any((r.head_name, strong, r.tail_name) in facts for strong in self.lex.subsumed_by.get(r.label, ()))
+                if not any((name_of(r.head), strong, name_of(r.tail)) in facts for strong in self.lex.subsumed_by.get(r.label, ()))
             ]
         kept.sort(key=lambda r: (r.evidence.start_char, r.head.start_char, r.tail.start_char, r.label))
-        add_relations(doc, [RelationFact(r.head, r.tail, r.label, r.confidence, r.evidence, r.pattern) for r in kept])
+        add_relations(doc, kept)
         return doc
 
-    def _keep(self, found: dict, rel: Candidate) -> None:
+    def _keep(self, found: dict, rel: RelationFact) -> None:
         if rel.confidence < self.lex.min_confidence:
             return
-        h, t = rel.head_name, rel.tail_name
+        h, t = name_of(rel.head), name_of(rel.tail)
         if rel.label in SYMMETRIC:
             h, t = sorted((h, t))
         key = (rel.evidence.start_char, h, rel.label, t)
@@ -115,11 +115,11 @@ class Relations(LexiconComponent):
 
     # ------------------------------------------------------------------ dependency patterns
 
-    def _dependency_matches(self, ctx: DocContext, doc: Doc) -> dict[int, list[Candidate]]:
+    def _dependency_matches(self, ctx: DocContext, doc: Doc) -> dict[int, list[RelationFact]]:
         """Facts of the rules written as DependencyMatcher patterns, by sentence start: the
         "head" and "tail" nodes are resolved like slot tokens; "trigger" (else the head
         node) anchors the evidence and the negation check."""
-        out: dict[int, list[Candidate]] = {}
+        out: dict[int, list[RelationFact]] = {}
         if self.dep_matcher is None:
             return out
         for match_id, token_ids in self.dep_matcher(doc):
@@ -141,7 +141,7 @@ class Relations(LexiconComponent):
 
     # ------------------------------------------------------------------ one sentence
 
-    def _sentence(self, ctx: DocContext, sent: Span, prev: Span | None) -> Iterable[Candidate]:
+    def _sentence(self, ctx: DocContext, sent: Span, prev: Span | None) -> Iterable[RelationFact]:
         sent_ents = ctx.ents_in(sent)
         if not sent_ents:
             return
@@ -174,7 +174,7 @@ class Relations(LexiconComponent):
         yield from name_frames(ctx, sent_ents)
         yield from where_clauses(ctx, sent)
 
-    def _apply(self, ctx: DocContext, rule: Rule, tok: Token, kind: str) -> Iterable[Candidate]:
+    def _apply(self, ctx: DocContext, rule: Rule, tok: Token, kind: str) -> Iterable[RelationFact]:
         heads = fill(ctx, tok, rule.head, kind)
         tails = fill(ctx, tok, rule.tail, kind)
         for h in heads:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from ..facts import RelationFact
 from ..schema import relation_allowed
 from ..segmentation import Sentences, window
 from .lexicon import RelationLexicon, Rule
@@ -24,20 +25,6 @@ class Arg:
         pen = dict(self.penalties)
         pen[kind] = min(pen.get(kind, 1.0), value)
         return Arg(self.ent, pen)
-
-
-@dataclass
-class Candidate:
-    """A relation found in a sentence, before duplicates and weaker facts are dropped."""
-
-    head: Span
-    tail: Span
-    label: str
-    confidence: float
-    evidence: Span
-    pattern: str
-    head_name: str
-    tail_name: str
 
 
 def name_of(ent: Span) -> str:
@@ -84,7 +71,7 @@ class DocContext:
                 return (subj[0] if subj else cands[-1]), True
         return None
 
-    def relation(self, rule: Rule, tok: Token, h: Arg, t: Arg, extra: str | None = None) -> Candidate | None:
+    def relation(self, rule: Rule, tok: Token, h: Arg, t: Arg, extra: str | None = None) -> RelationFact | None:
         """The fact `rule` states between `h` and `t` at trigger `tok`, if the schema allows
         one of its labels for their entity labels; None otherwise."""
         he, te = h.ent, t.ent
@@ -113,7 +100,7 @@ class DocContext:
         inside = [(a, b) for a, b in points if ss <= a and b <= se]
         ev_start, ev_end = window(self.text, min(a for a, _ in inside), max(b for _, b in inside), ss, se)
         evidence = self.doc.char_span(ev_start, ev_end, alignment_mode="expand")
-        return Candidate(he, te, label, round(max(0.0, min(1.0, conf)), 4), evidence, rule.name, hname, tname)
+        return RelationFact(he, te, label, round(max(0.0, min(1.0, conf)), 4), evidence, rule.name)
 
 
 def is_subjectish(ent: Span) -> bool:

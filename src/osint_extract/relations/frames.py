@@ -8,14 +8,15 @@ from collections.abc import Iterable
 
 from spacy.tokens import Span
 
+from ..facts import RelationFact
 from ..schema import ARMS
 from .arguments import MOD_DEPS, fill_one, resolve, resolve_one
-from .context import Arg, Candidate, DocContext, is_subjectish, name_of
+from .context import Arg, DocContext, is_subjectish, name_of
 from .lexicon import Rule
 from .negation import negated
 
 
-def where_clauses(ctx: DocContext, sent: Span) -> Iterable[Candidate]:
+def where_clauses(ctx: DocContext, sent: Span) -> Iterable[RelationFact]:
     """"Y, where X operates / where the gang runs rackets": the actors of a clause
     introduced by "where" are in the place it describes."""
     lex = ctx.lex
@@ -42,7 +43,7 @@ def where_clauses(ctx: DocContext, sent: Span) -> Iterable[Candidate]:
                     yield rel
 
 
-def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[Candidate], min_conf: float) -> list[Candidate]:
+def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[RelationFact], min_conf: float) -> list[RelationFact]:
     """Arms named in a sentence whose arms belong to one actor only are that actor's:
     "X fighters carry A and B rifles, mount C guns on trucks and have used D mortars"
     (a list the parser breaks up). A sentence that names arms but no actor at all
@@ -59,7 +60,7 @@ def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[Candid
     poss = [r for r in rels if r.label == label and r.confidence >= min_conf]
     extra = None
     if poss:
-        if len({r.head_name for r in poss}) != 1:
+        if len({name_of(r.head) for r in poss}) != 1:
             return []
         owner = poss[0].head
         if not sent.start <= owner.start < sent.end:
@@ -100,7 +101,7 @@ def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[Candid
     return out
 
 
-def name_frames(ctx: DocContext, sent_ents: list[Span]) -> Iterable[Candidate]:
+def name_frames(ctx: DocContext, sent_ents: list[Span]) -> Iterable[RelationFact]:
     """"the Northern Army's Fifth Division" (possessive), "the Ostrava Brigade of the
     Red Hand Front" ("of"): two names joined without a trigger word."""
     lex = ctx.lex
@@ -130,7 +131,7 @@ def name_frames(ctx: DocContext, sent_ents: list[Span]) -> Iterable[Candidate]:
                 yield rel
 
 
-def seizures(ctx: DocContext, sent: Span, sent_ents: list[Span]) -> Iterable[Candidate]:
+def seizures(ctx: DocContext, sent: Span, sent_ents: list[Span]) -> Iterable[RelationFact]:
     """"A raid on a Red Hand safe house recovered an AK-47": arms seized from an
     actor's facility are the actor's."""
     lex = ctx.lex
