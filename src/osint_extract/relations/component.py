@@ -207,7 +207,8 @@ class Relations(LexiconComponent):
                 roles = {"head": heads, "tail": tails, "pairs": pool}
                 parts = [a for r in rule.locate_roles for a in roles.get(r, []) if a.ent.label_ in self.lex.actor_labels]
                 located = self.lex.name_frames.get("located") or {}
-                loc_rule = Rule(rule.name + "+located", list(located.get("labels") or ["OPERATES_IN"]), rule.confidence, [], [])
+                conf = rule.confidence * float(located.get("confidence", 1.0))
+                loc_rule = Rule(rule.name + "+located", list(located.get("labels") or ["OPERATES_IN"]), conf, [], [])
                 for a in parts:
                     for p in places:
                         rel = ctx.relation(loc_rule, tok, a, p, "located")
