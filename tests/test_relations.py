@@ -388,3 +388,16 @@ def test_a_bad_relation_lexicon_entry_is_named(case: str, tmp_path: Path, rel_nl
 
 def test_the_bundled_relation_lexicon_is_valid() -> None:
     validate_relation_lexicon(copy.deepcopy(LEXICON_DATA), "relations.yml")
+
+
+def test_the_words_of_constructions_are_data(tmp_path):
+    """"Soldiers under X": the prepositions through which a member noun names its actor come
+    from the lexicon, not the code."""
+    text = "Soldiers under the Border Guard fought the Red Hand Front."
+    ents = [("Border Guard", U), ("Red Hand Front", G)]
+    data = copy.deepcopy(LEXICON_DATA)
+    data["member_preps"] = [w for w in data["member_preps"] if w != "under"]
+    path = tmp_path / "relations.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    facts, _ = extract(load_with_lexicon(path), text, ents)
+    assert facts == set()
