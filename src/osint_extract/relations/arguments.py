@@ -9,7 +9,7 @@ from spacy.tokens import Token
 from ..schema import ARMS
 from .context import Arg, DocContext
 from .negation import has_negative_determiner
-from .slots import agent, get_slot, is_passive, relative_pronoun
+from .slots import agent, is_passive, relative_pronoun
 
 MOD_DEPS = ("compound", "amod", "nmod", "poss", "npadvmod")
 
@@ -28,7 +28,7 @@ def fill(ctx: DocContext, tok: Token, slots: list[str], kind: str) -> list[Arg]:
 
 
 def fill_one(ctx: DocContext, tok: Token, slot: str, kind: str) -> list[Arg]:
-    func = get_slot(kind, slot)
+    func = ctx.lex.slot(kind, slot)
     toks = func(ctx, tok) if func is not None else []
     args: list[Arg] = []
     for t in toks:

@@ -16,7 +16,7 @@ from spacy.matcher import DependencyMatcher
 from spacy.vocab import Vocab
 
 from ..schema import ENTITY_LABELS, RELATION_LABELS
-from .slots import slot_names
+from .slots import SlotFunc, get_slot, slot_names
 
 ROLES = ("head", "tail", "pairs")
 # the nodes of a dependency pattern that name the arguments (RIGHT_ID); "trigger", if
@@ -112,6 +112,15 @@ class RelationLexicon:
         self.generic_nouns = {k.lower(): list(v) for k, v in (data.get("generic_nouns") or {}).items()}
         self.penalties = {k: float(v) for k, v in (data.get("penalties") or {}).items()}
         self.min_confidence = float(data.get("min_confidence", 0.0))
+        self._slots: dict[tuple[str, str], SlotFunc | None] = {}
+
+    def slot(self, kind: str, name: str) -> SlotFunc | None:
+        """The slot function for `name` on a trigger of `kind`, looked up once per lexicon
+        (a registry miss scans the installed packages' entry points)."""
+        key = (kind, name)
+        if key not in self._slots:
+            self._slots[key] = get_slot(kind, name)
+        return self._slots[key]
 
 
 class LexiconError(ValueError):
