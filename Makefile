@@ -24,6 +24,7 @@ install-test: $(VENV)/.test-deps
 demo: install
 	$(BIN)/osint-extract extract corpus/docs --out $(OUT) --report
 	$(BIN)/osint-extract evaluate corpus/gold/dev.jsonl
+	$(BIN)/osint-extract evaluate corpus/gold/test.jsonl
 
 test: install-test
 	$(BIN)/python -m pytest -q tests
