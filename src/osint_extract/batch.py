@@ -31,7 +31,7 @@ from typing import Any
 from . import __version__
 from .distributed import extract_in_processes
 from .documents import atomic_writer, temp_file_is_orphaned, temp_prefix
-from .extraction import extract_many, get_pipeline
+from .extraction import CHUNK_LENGTH, extract_many, get_pipeline
 from .inputs import InputError, chunks, discover, read_texts
 from .results import Result, as_dict, merge_results, result_from_dict
 from .tables import write_outputs
@@ -185,7 +185,7 @@ def run_batch(
                 digests[doc_id] = digest
                 yield from pieces.split(doc_id, text)
 
-        pieces = Pieces(max_length or nlp.max_length)
+        pieces = Pieces(max_length or min(nlp.max_length, CHUNK_LENGTH))  # the chunk length extract_many uses
         if engine == "dask":
             from .distributed import extract_on_dask
 

@@ -41,7 +41,7 @@ def extract(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Worker processes for nlp.pipe (local engine)."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Documents per batch."),
-    max_length: Optional[int] = typer.Option(None, "--max-length", min=1000, help="Longer documents are processed in chunks of at most this many characters (default: the pipeline's max_length)."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", min=1000, help="Longer documents are processed in chunks of at most this many characters (default: 20,000; the pipeline's max_length caps it)."),
     engine: str = typer.Option("local", "--engine", help="local (this machine) or dask (a Dask distributed cluster)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address; a LocalCluster when left out."),
     workers: int = typer.Option(2, "--workers", min=1, help="Workers of the LocalCluster (dask engine without --scheduler)."),
