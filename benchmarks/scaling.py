@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
 
+from cli_runs import run
+
 ROOT = Path(__file__).resolve().parents[1]
-CLI = Path(sys.executable).with_name("osint-extract")
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "5M": 5_000_000}
 
 
@@ -61,25 +59,6 @@ def single_line(path: Path, chars: int = 3_000_000) -> int:
                 if total >= chars:
                     break
     return n
-
-
-def run(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB, whole process tree) of one CLI run."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([str(CLI), *args, "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    root = psutil.Process(proc.pid)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"osint-extract {' '.join(args)} failed:\n{proc.stderr.read().decode()}")
-    return seconds, peak / 2**20
 
 
 def main() -> None:
