@@ -11,12 +11,17 @@ from spacy.util import compile_suffix_regex, get_sourced_components, load_model_
 from thinc.api import Config
 
 from . import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
-from .resources import configs_dir, read_yaml
+from .resources import configs_dir, models_dir, read_yaml
 
 # The config's value of ${paths.configs}, written back into a built pipeline's config so
 # that it names no folder of the machine it was built on.
 CONFIGS_PLACEHOLDER = "configs"
 FACTORY_PREFIX = "osint_"
+# The default pipeline's trained components come from this folder under models/.
+SHIPPED_MODEL = "osint-extract"
+# Components a training run fits; the rest of a trained pipeline is the rules' own.
+# ("transformer": the encoder of the transformer variant, configs/train/transformer.cfg)
+TRAINED_COMPONENTS = ("transformer", "ner", "osint_relation_model")
 
 
 class ModelNotFound(RuntimeError):
@@ -46,11 +51,19 @@ def config_path(config: str | Path | None = None) -> Path:
     return path
 
 
-def read_config(config: str | Path | None = None, base: str | Path | None = None) -> Config:
+def read_config(
+    config: str | Path | None = None,
+    base: str | Path | None = None,
+    trained: str | Path | None = None,
+    trained_components: list[str] | tuple[str, ...] = (),
+) -> Config:
     """The pipeline config with ${paths.configs} set to its own folder, and the base
     pipeline replaced by `base` when given. When a base lacks a component the config
     sources, or has others, the sourced components become the base's own, so any
-    installed pipeline can be the base."""
+    installed pipeline can be the base. `trained_components` are then sourced from the
+    pipeline `trained` (a training output or the shipped model): in the place of the
+    component of that name, or, for one the config lacks, after the component
+    TRAINED_AFTER names."""
     path = config_path(config)
     overrides = {"paths.configs": str(path.parent.resolve())}
     if base is not None:
@@ -58,7 +71,38 @@ def read_config(config: str | Path | None = None, base: str | Path | None = None
     cfg = Config().from_disk(path, overrides=overrides)
     if base is not None:
         cfg = _sourced_from(cfg, _base_components(base))
+    if trained is not None and trained_components:
+        cfg = _with_trained(cfg, str(trained), list(trained_components))
     return cfg
+
+
+# Where a trained component the config does not name goes: after this component (or last).
+TRAINED_AFTER = {"osint_relation_model": "osint_relations", "transformer": "lemmatizer"}
+
+
+def _with_trained(cfg: Config, trained: str, names: list[str]) -> Config:
+    cfg = Config(cfg)
+    pipeline = list(cfg["nlp"]["pipeline"])
+    for name in names:
+        cfg["components"][name] = {"source": trained}
+        if name not in pipeline:
+            after = TRAINED_AFTER.get(name)
+            pipeline.insert(pipeline.index(after) + 1 if after in pipeline else len(pipeline), name)
+    cfg["nlp"]["pipeline"] = pipeline
+    return cfg
+
+
+def shipped_model() -> Path | None:
+    """The trained pipeline that ships with osint-extract (models/osint-extract), when present."""
+    path = models_dir() / SHIPPED_MODEL
+    return path if (path / "meta.json").is_file() else None
+
+
+def trained_components_of(path: str | Path) -> list[str]:
+    """The trainable components a trained pipeline adds to the rules: those of its
+    pipeline whose factory is a trainable one (ner, the relation model)."""
+    meta = spacy.util.load_meta(Path(path) / "meta.json")
+    return [name for name in meta.get("pipeline", []) if name in TRAINED_COMPONENTS]
 
 
 def _base_components(base: str | Path) -> list[str]:
@@ -119,10 +163,19 @@ def is_osint_pipeline(nlp: Language) -> bool:
     return any(nlp.get_pipe_meta(name).factory.startswith(FACTORY_PREFIX) for name in nlp.component_names)
 
 
-def assemble(config: str | Path | None = None, base: str | Path | None = None) -> Language:
+def assemble(
+    config: str | Path | None = None,
+    base: str | Path | None = None,
+    trained: str | Path | None = None,
+    trained_components: list[str] | tuple[str, ...] | None = None,
+) -> Language:
     """What `spacy assemble` builds: sourced components as they are, the others
-    initialised from the data files the config names (read now, so edits count)."""
-    cfg = read_config(config, base)
+    initialised from the data files the config names (read now, so edits count). With
+    `trained`, the trained components (by default all of TRAINED_COMPONENTS it has)
+    come from that pipeline."""
+    if trained is not None and trained_components is None:
+        trained_components = trained_components_of(trained)
+    cfg = read_config(config, base, trained, trained_components or ())
     base = cfg["paths"]["base"]
     try:
         nlp = load_model_from_config(cfg, auto_fill=True, validate=True)
@@ -144,16 +197,22 @@ def assemble(config: str | Path | None = None, base: str | Path | None = None) -
     from . import __version__
 
     nlp.meta["version"] = __version__
-    nlp.meta["description"] = f"osint-extract rules and lexicons on {base}"
+    nlp.meta["description"] = f"osint-extract rules and lexicons on {base}" + (
+        f", trained {', '.join(trained_components)}" if trained is not None and trained_components else ""
+    )
     return nlp
 
 
 def load(model: str | Path | None = None, config: str | Path | None = None) -> Language:
     """The full pipeline. `model` is either a built osint-extract pipeline (a folder or
     package made by `build-model`, `spacy assemble` or training), used as it is, or a base
-    pipeline to build the config's components on; by default the config's base."""
+    pipeline to build the config's rule components on (the rules alone: no trained
+    component). By default, the shipped trained pipeline's components (models/osint-extract)
+    with the rule components built afresh from the config's data files, so edits to
+    configs/ count at once; without a shipped model, the rules on the config's base."""
     if model is not None:
         nlp = load_base(model)
         if is_osint_pipeline(nlp):
             return nlp
-    return assemble(config, base=model)
+        return assemble(config, base=model)
+    return assemble(config, trained=shipped_model())
