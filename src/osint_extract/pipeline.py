@@ -77,7 +77,9 @@ def read_config(
 
 
 # Where a trained component the config does not name goes: after this component (or last).
-TRAINED_AFTER = {"osint_relation_model": "osint_relations", "transformer": "lemmatizer"}
+# The relation model goes last: after the rules' relations and the resolver's entities, whichever
+# order those two run in.
+TRAINED_AFTER = {"osint_relation_model": None, "transformer": "lemmatizer"}
 
 
 def _with_trained(cfg: Config, trained: str, names: list[str]) -> Config:
