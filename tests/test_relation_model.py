@@ -162,3 +162,22 @@ def test_saved_pipeline_loads_with_spacy_load_and_predicts_the_same(trained):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().isdigit()
 
+
+
+def test_a_label_above_one_is_never_added(trained):
+    nlp, _, _, _ = trained
+    pipe = nlp.get_pipe("osint_relation_model")
+    doc = _two(nlp, "The Red Front holds Dunmor.")
+    saved = pipe.thresholds
+    try:
+        pipe.thresholds = {"CONTROLS": 1.01}
+        assert _forced(pipe, doc, "CONTROLS") == []
+        assert [f["label"] for f in _forced(pipe, doc, "OPERATES_IN")] == ["OPERATES_IN"]
+    finally:
+        pipe.thresholds = saved
+
+
+def test_a_threshold_for_a_label_it_does_not_predict_is_an_error():
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match="ALIAS_OF"):
+        nlp.add_pipe("osint_relation_model", config={"thresholds": {"ALIAS_OF": 0.5}})

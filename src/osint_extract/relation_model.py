@@ -314,22 +314,39 @@ def _gold_classes(doc: Doc, rows: numpy.ndarray) -> numpy.ndarray:
     "osint_relation_model",
     assigns=["doc._.relations"],
     requires=["doc.ents"],
-    default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "max_sentence_gap": 1},
+    default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "thresholds": {}, "max_sentence_gap": 1},
     default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
 )
-def make_relation_model(nlp: Language, name: str, model: Model, threshold: float, max_sentence_gap: int) -> "RelationModel":
-    return RelationModel(nlp.vocab, model, name, threshold=threshold, max_sentence_gap=max_sentence_gap)
+def make_relation_model(
+    nlp: Language, name: str, model: Model, threshold: float, thresholds: dict[str, float], max_sentence_gap: int
+) -> "RelationModel":
+    """`threshold`: the least probability of a fact the model adds; `thresholds`: per label,
+    where one differs (above 1: the label is never added)."""
+    return RelationModel(nlp.vocab, model, name, threshold=threshold, thresholds=thresholds, max_sentence_gap=max_sentence_gap)
 
 
 class RelationModel(TrainablePipe):
     """Adds the facts a trained classifier finds to those of the rules; see the module
     docstring for the policy."""
 
-    def __init__(self, vocab: Vocab, model: Model, name: str = "osint_relation_model", *, threshold: float = 0.5, max_sentence_gap: int = 1):
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "osint_relation_model",
+        *,
+        threshold: float = 0.5,
+        thresholds: dict[str, float] | None = None,
+        max_sentence_gap: int = 1,
+    ):
         self.vocab = vocab
         self.model = model
         self.name = name
         self.threshold = threshold
+        unknown = sorted(set(thresholds or {}) - set(LABELS))
+        if unknown:
+            raise ValueError(f"{name}: thresholds for labels it does not predict: {', '.join(unknown)} (predicts {', '.join(LABELS)})")
+        self.thresholds = dict(thresholds or {})
         self.max_sentence_gap = max_sentence_gap
         self.cfg: dict[str, Any] = {"labels": list(CLASSES), "veto_words": [], "veto_phrases": []}
 
@@ -408,15 +425,16 @@ class RelationModel(TrainablePipe):
             add_model_facts(doc, self.facts(doc, spans, probs))
 
     def facts(self, doc: Doc, spans: list[tuple[Span, Span]], probs: numpy.ndarray, threshold: float | None = None) -> list[dict]:
-        """The facts to add: above the threshold, not vetoed, not already stated by the rules
-        between the same two entities; a symmetric fact once."""
-        threshold = self.threshold if threshold is None else threshold
+        """The facts to add: at or above the threshold (`threshold` given: for every label),
+        not vetoed, not already stated by the rules between the same two entities; a
+        symmetric fact once."""
+        cut = numpy.array([1.0] + [self.thresholds.get(label, self.threshold) if threshold is None else threshold for label in LABELS])
         entity = entity_keys(doc)
         known = {_fact_key(entity, r["head"], r["label"], r["tail"]) for r in existing_facts(doc)}
         best: dict[tuple, dict] = {}
         for (head, tail), p in zip(spans, probs):
             c = int(p.argmax())
-            if c == 0 or p[c] < threshold:
+            if c == 0 or p[c] < cut[c]:
                 continue
             label = CLASSES[c]
             h, t = (head.start_char, head.end_char), (tail.start_char, tail.end_char)
