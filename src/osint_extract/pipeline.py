@@ -11,14 +11,12 @@ from spacy.util import compile_suffix_regex, get_sourced_components, load_model_
 from thinc.api import Config
 
 from . import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
-from .resources import configs_dir, models_dir, read_yaml
+from .resources import configs_dir, read_yaml
 
 # The config's value of ${paths.configs}, written back into a built pipeline's config so
 # that it names no folder of the machine it was built on.
 CONFIGS_PLACEHOLDER = "configs"
 FACTORY_PREFIX = "osint_"
-# The default pipeline's trained components come from this folder under models/.
-SHIPPED_MODEL = "osint-extract"
 # Components a training run fits; the rest of a trained pipeline is the rules' own.
 # ("transformer": the encoder of the transformer variant, configs/train/transformer.cfg)
 TRAINED_COMPONENTS = ("transformer", "ner", "osint_relation_model")
@@ -61,7 +59,7 @@ def read_config(
     pipeline replaced by `base` when given. When a base lacks a component the config
     sources, or has others, the sourced components become the base's own, so any
     installed pipeline can be the base. `trained_components` are then sourced from the
-    pipeline `trained` (a training output or the shipped model): in the place of the
+    pipeline `trained` (a `spacy train` output or a trained pipeline): in the place of the
     component of that name, or, for one the config lacks, after the component
     TRAINED_AFTER names."""
     path = config_path(config)
@@ -92,12 +90,6 @@ def _with_trained(cfg: Config, trained: str, names: list[str]) -> Config:
             pipeline.insert(pipeline.index(after) + 1 if after in pipeline else len(pipeline), name)
     cfg["nlp"]["pipeline"] = pipeline
     return cfg
-
-
-def shipped_model() -> Path | None:
-    """The trained pipeline that ships with osint-extract (models/osint-extract), when present."""
-    path = models_dir() / SHIPPED_MODEL
-    return path if (path / "meta.json").is_file() else None
 
 
 def trained_components_of(path: str | Path) -> list[str]:
@@ -207,14 +199,11 @@ def assemble(
 
 def load(model: str | Path | None = None, config: str | Path | None = None) -> Language:
     """The full pipeline. `model` is either a built osint-extract pipeline (a folder or
-    package made by `build-model`, `spacy assemble` or training), used as it is, or a base
-    pipeline to build the config's rule components on (the rules alone: no trained
-    component). By default, the shipped trained pipeline's components (models/osint-extract)
-    with the rule components built afresh from the config's data files, so edits to
-    configs/ count at once; without a shipped model, the rules on the config's base."""
+    package made by `build-model`, `spacy assemble` or `osint-extract train`, such as the
+    trained models/osint-extract), used as it is, or a base pipeline to build the config's
+    rule components on; by default the config's base (the rules on the base's own NER)."""
     if model is not None:
         nlp = load_base(model)
         if is_osint_pipeline(nlp):
             return nlp
-        return assemble(config, base=model)
-    return assemble(config, trained=shipped_model())
+    return assemble(config, base=model)

@@ -36,20 +36,6 @@ def configs_dir() -> Path:
     )
 
 
-MODELS_ENV = "OSINT_EXTRACT_MODELS"
-
-
-def models_dir() -> Path:
-    """The folder holding the shipped trained pipeline (osint-extract/): $OSINT_EXTRACT_MODELS,
-    the source checkout's models/, or <prefix>/share/osint-extract/models."""
-    if os.environ.get(MODELS_ENV):
-        return Path(os.environ[MODELS_ENV])
-    for path in (Path(__file__).resolve().parents[2] / "models", Path(sys.prefix) / "share" / "osint-extract" / "models"):
-        if path.is_dir():
-            return path
-    return Path(__file__).resolve().parents[2] / "models"
-
-
 def resolve(path: str | Path) -> Path:
     """A data-file path from a config: absolute or relative to the working directory (as
     `spacy assemble` reads them), else relative to the configs folder ("lexicons/arms.yml")."""
