@@ -31,6 +31,7 @@ from itertools import islice
 from typing import Any
 
 import numpy
+from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
@@ -136,24 +137,53 @@ def _masked(doc: Doc) -> Doc:
     how relations are stated, not which names it saw in training."""
     if not doc.ents:
         return doc
-    words = [t.text for t in doc]
+    strings = doc.vocab.strings
+    arr = doc.to_array([ORTH, SPACY])
+    words = [strings[int(o)] for o in arr[:, 0]]
     for ent in doc.ents:
-        for i in range(ent.start, ent.end):
-            words[i] = ent.label_
-    return Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+        words[ent.start : ent.end] = [ent.label_] * len(ent)
+    return Doc(doc.vocab, words=words, spaces=[bool(x) for x in arr[:, 1]])
 
 
-def _extras(row: numpy.ndarray, gap: int) -> numpy.ndarray:
-    out = numpy.zeros((N_EXTRA,), dtype="f")
+def _extras(rows: numpy.ndarray, gap: numpy.ndarray) -> numpy.ndarray:
+    """One-hot entity labels, same sentence, head first, token-gap bucket, entities between."""
     n = len(ENTITY_LABELS)
-    out[row[HL]] = 1.0
-    out[n + row[TL]] = 1.0
-    out[2 * n] = float(row[SAME])
-    out[2 * n + 1] = float(row[HS] < row[TS])
-    bucket = max(i for i, low in enumerate(_DIST_BUCKETS) if gap >= low)
-    out[2 * n + 2 + bucket] = 1.0
-    out[2 * n + 2 + len(_DIST_BUCKETS) + min(int(row[NBETWEEN]), _BETWEEN_BUCKETS - 1)] = 1.0
+    at = numpy.arange(len(rows))
+    out = numpy.zeros((len(rows), N_EXTRA), dtype="f")
+    out[at, rows[:, HL]] = 1.0
+    out[at, n + rows[:, TL]] = 1.0
+    out[:, 2 * n] = rows[:, SAME]
+    out[:, 2 * n + 1] = rows[:, HS] < rows[:, TS]
+    bucket = numpy.searchsorted(numpy.asarray(_DIST_BUCKETS), gap, side="right") - 1
+    out[at, 2 * n + 2 + bucket] = 1.0
+    out[at, 2 * n + 2 + len(_DIST_BUCKETS) + numpy.minimum(rows[:, NBETWEEN], _BETWEEN_BUCKETS - 1)] = 1.0
     return out
+
+
+def _pair_features(vecs: numpy.ndarray, rows: numpy.ndarray) -> numpy.ndarray:
+    """One doc's candidate rows -> [mean(head), mean(tail), mean(between), max(between),
+    extras], vectorised: means from cumulative sums, maxima by `maximum.reduceat`."""
+    width = vecs.shape[1]
+    cum = numpy.vstack([numpy.zeros((1, width), dtype="f"), numpy.cumsum(vecs, axis=0, dtype="f")])
+    hs, he, ts, te = (rows[:, k].astype("i") for k in (HS, HE, TS, TE))
+    head_first = he <= ts
+    bs = numpy.where(head_first, he, te)
+    be = numpy.where(head_first, ts, hs)
+    gap = numpy.maximum(be - bs, 0)
+    has = gap > 0
+
+    def mean(a: numpy.ndarray, b: numpy.ndarray) -> numpy.ndarray:
+        n = numpy.maximum(b - a, 1)[:, None].astype("f")
+        return (cum[b] - cum[a]) / n
+
+    between_max = numpy.zeros((len(rows), width), dtype="f")
+    if has.any():
+        padded = numpy.vstack([vecs, numpy.zeros((1, width), dtype="f")])
+        idx = numpy.stack([bs[has], be[has]], axis=1).ravel()
+        between_max[has] = numpy.maximum.reduceat(padded, idx, axis=0)[::2]
+    between_mean = numpy.where(has[:, None], mean(bs, numpy.maximum(be, bs)), 0.0)
+    extras = _extras(rows, gap)
+    return numpy.hstack([mean(hs, he), mean(ts, te), between_mean, between_max, extras]).astype("f")
 
 
 def _forward(model: Model, inputs: tuple[list[Doc], list[Ints2d]], is_train: bool):
@@ -166,26 +196,21 @@ def _forward(model: Model, inputs: tuple[list[Doc], list[Ints2d]], is_train: boo
     tok2vec = model.get_ref("tok2vec")
     tokvecs, bp_tokvecs = tok2vec([_masked(doc) for doc in docs], is_train)
     width = tok2vec.get_dim("nO")
-    feats = numpy.zeros((n_rows, 4 * width + N_EXTRA), dtype="f")
+    parts = []
     where: list[tuple[int, int, int, int, int, int, int, numpy.ndarray | None]] = []
     cols = numpy.arange(width)
-    r = 0
     for i, (vecs, doc_rows) in enumerate(zip(tokvecs, rows)):
-        vecs = model.ops.to_numpy(vecs)
-        for row in model.ops.to_numpy(doc_rows):
-            hs, he, ts, te = (int(x) for x in row[:4])
-            bs, be = (he, ts) if he <= ts else (te, hs)
-            feats[r, :width] = vecs[hs:he].mean(axis=0)
-            feats[r, width : 2 * width] = vecs[ts:te].mean(axis=0)
-            argmax = None
-            if be > bs:
-                seg = vecs[bs:be]
-                feats[r, 2 * width : 3 * width] = seg.mean(axis=0)
-                argmax = seg.argmax(axis=0)
-                feats[r, 3 * width : 4 * width] = seg[argmax, cols]
-            feats[r, 4 * width :] = _extras(row, max(0, be - bs))
-            where.append((i, hs, he, ts, te, bs, be, argmax))
-            r += 1
+        doc_rows = model.ops.to_numpy(doc_rows)
+        if not len(doc_rows):
+            continue
+        parts.append(_pair_features(model.ops.to_numpy(vecs), doc_rows))
+        if is_train:
+            for row in doc_rows:
+                hs, he, ts, te = (int(x) for x in row[:4])
+                bs, be = (he, ts) if he <= ts else (te, hs)
+                argmax = vecs[bs:be].argmax(axis=0) if be > bs else None
+                where.append((i, hs, he, ts, te, bs, be, argmax))
+    feats = numpy.concatenate(parts)
     scores, bp_classifier = classifier(model.ops.asarray2f(feats), is_train)
 
     def backprop(d_scores: Floats2d) -> tuple[list[Doc], list[Ints2d]]:
@@ -222,6 +247,26 @@ def _sentence_ids(doc: Doc) -> numpy.ndarray:
         if tok.text in (".", "!", "?") or "\n\n" in tok.whitespace_ + (tok.text if tok.is_space else ""):
             n += 1
     return ids
+
+
+class _SentenceBounds:
+    """The first and past-the-end token of each token's sentence (as `_sentence_ids` splits)."""
+
+    def __init__(self, doc: Doc):
+        self.ids = _sentence_ids(doc)
+        n = int(self.ids[-1]) + 1 if len(self.ids) else 0
+        self.starts = numpy.zeros((n,), dtype="i")
+        self.ends = numpy.zeros((n,), dtype="i")
+        for i in range(len(self.ids) - 1, -1, -1):
+            self.starts[self.ids[i]] = i
+        for i, sid in enumerate(self.ids):
+            self.ends[sid] = i + 1
+
+    def start_of(self, i: int) -> int:
+        return int(self.starts[self.ids[i]])
+
+    def end_of(self, i: int) -> int:
+        return int(self.ends[self.ids[i]])
 
 
 def candidates(doc: Doc, max_sentence_gap: int = 1) -> tuple[numpy.ndarray, list[tuple[Span, Span]]]:
@@ -432,6 +477,8 @@ class RelationModel(TrainablePipe):
         entity = entity_keys(doc)
         known = {_fact_key(entity, r["head"], r["label"], r["tail"]) for r in existing_facts(doc)}
         best: dict[tuple, dict] = {}
+        sents: _SentenceBounds | None = None
+        text = doc.text
         for (head, tail), p in zip(spans, probs):
             c = int(p.argmax())
             if c == 0 or p[c] < cut[c]:
@@ -439,37 +486,35 @@ class RelationModel(TrainablePipe):
             label = CLASSES[c]
             h, t = (head.start_char, head.end_char), (tail.start_char, tail.end_char)
             key = _fact_key(entity, h, label, t)
-            if key[0] == key[2] or key in known or self._vetoed(doc, head, tail):
+            if key[0] == key[2] or key in known:
+                continue
+            sents = sents or _SentenceBounds(doc)
+            first, last = (head, tail) if head.start <= tail.start else (tail, head)
+            start, end = sents.start_of(first.start), sents.end_of(last.start)
+            if self._vetoed(doc[start : max(first.end, last.end)]):
                 continue
             if key not in best or p[c] > best[key]["confidence"]:
-                best[key] = self._fact(doc, head, tail, label, float(p[c]))
+                best[key] = self._fact(text, head, tail, label, float(p[c]), doc[start:end])
         return sorted(best.values(), key=lambda r: (r["evidence_start"], r["head"], r["tail"], r["label"]))
 
-    def _vetoed(self, doc: Doc, head: Span, tail: Span) -> bool:
-        """A negation, denial or hedging word from the start of the first mention's sentence
-        to the end of the later mention."""
-        first, last = (head, tail) if head.start <= tail.start else (tail, head)
-        start = first.sent.start if doc.has_annotation("SENT_START") else max(0, first.start - 15)
+    def _vetoed(self, region: Span) -> bool:
+        """A negation, denial or hedging word of the lexicon in `region` (from the start of
+        the first mention's sentence to the end of the later mention)."""
         words = set(self.cfg["veto_words"])
-        region = doc[start : max(first.end, last.end)]
-        lowered = " ".join(t.lower_ for t in region)
         if any(t.lower_ in words or t.lemma_.lower() in words for t in region):
             return True
-        return any(f" {p} " in f" {lowered} " for p in self.cfg["veto_phrases"])
+        lowered = " " + " ".join(t.lower_ for t in region) + " "
+        return any(f" {p} " in lowered for p in self.cfg["veto_phrases"])
 
-    def _fact(self, doc: Doc, head: Span, tail: Span, label: str, prob: float) -> dict:
-        first, last = (head, tail) if head.start <= tail.start else (tail, head)
-        if doc.has_annotation("SENT_START"):
-            ev_start, ev_end = first.sent.start_char, max(last.sent.end_char, first.sent.end_char)
-            ev_end = len(doc.text[:ev_end].rstrip())
-        else:
-            ev_start, ev_end = first.start_char, last.end_char
+    def _fact(self, text: str, head: Span, tail: Span, label: str, prob: float, evidence: Span) -> dict:
+        ev_start = evidence.start_char
+        ev_end = len(text[:evidence.end_char].rstrip())
         return {
             "head": (head.start_char, head.end_char),
             "tail": (tail.start_char, tail.end_char),
             "label": label,
             "confidence": round(prob, 4),
-            "evidence": doc.text[ev_start:ev_end],
+            "evidence": text[ev_start:ev_end],
             "evidence_start": ev_start,
             "evidence_end": ev_end,
             "pattern": self.name,
