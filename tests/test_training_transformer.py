@@ -54,11 +54,7 @@ def trained(tmp_path_factory):
             out,
             train_config=TRF_CONFIG,
             max_docs=2,
-            overrides={
-                "training.max_steps": 3,
-                "training.eval_frequency": 2,
-                "training.optimizer.learn_rate.warmup_steps": 1,
-            },
+            overrides={"training.max_steps": 3, "training.eval_frequency": 2},
         )
     return nlp, out
 

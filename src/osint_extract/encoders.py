@@ -92,3 +92,23 @@ def _fail_init(exc: Exception) -> Callable[..., Any]:
         raise exc
 
     return init
+
+
+@registry.callbacks("osint_extract.copy_base_init_encoder.v1")
+def copy_base_init_encoder(base: str, encoder: str = "transformer") -> Callable[[Any], None]:
+    """[initialize.before_init]: the base pipeline's tokenizer and vocabulary (as
+    spacy.copy_from_base_model.v1), then the encoder component's weights read and its
+    listeners sized. spaCy does not initialise a frozen component, and a frozen encoder
+    (trained once, not fine-tuned) must be ready before the components that listen to it."""
+    copy = registry.callbacks.get("spacy.copy_from_base_model.v1")(tokenizer=base, vocab=base)
+
+    def before_init(nlp: Any) -> None:
+        copy(nlp)
+        if encoder not in nlp.component_names:
+            return
+        component = nlp.get_pipe(encoder)
+        component.initialize(lambda: [], nlp=None)
+        for _, proc in nlp.components:
+            component.find_listeners(proc)
+
+    return before_init
