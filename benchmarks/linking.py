@@ -20,7 +20,7 @@ from osint_extract.batch import run_batch
 from osint_extract.exports import FORMATS, export
 from osint_extract.linking import LinkingRules, link_entities
 from osint_extract.run_folder import RunFolder
-from osint_extract.scoring import mention_name
+from osint_extract.names import mention_name
 from osint_extract.tables import controls_table
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "docs"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import osint_extract
 from osint_extract import relations as _relations  # noqa: F401  (registers the factory)
-from osint_extract.scoring import mention_name
+from osint_extract.names import mention_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,10 +35,10 @@ def to_prediction(doc, doc_id: str) -> dict:
         "text": doc.text,
         "entities": [{"id": ids[(e.start_char, e.end_char)], "start": e.start_char, "end": e.end_char, "label": e.label_} for e in ents],
         "relations": [
-            {"head": ids[tuple(r["head"])], "tail": ids[tuple(r["tail"])], "label": r["label"], "pattern": r["pattern"],
-             "confidence": r["confidence"], "evidence": r["evidence"]}
-            for r in doc._.relations
-            if tuple(r["head"]) in ids and tuple(r["tail"]) in ids
+            {"head": ids[h], "tail": ids[t], "label": r.label, "pattern": r.pattern,
+             "confidence": r.confidence, "evidence": r.evidence.text}
+            for r in doc._.osint_relations or []
+            if (h := (r.head.start_char, r.head.end_char)) in ids and (t := (r.tail.start_char, r.tail.end_char)) in ids
         ],
     }
 

@@ -126,3 +126,21 @@ def test_documents_line_is_written_piecewise_with_the_bytes_of_one_dump(nlp):
     fh = io.StringIO()
     write_document(fh, result)
     assert fh.getvalue() == json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+
+
+def test_doc_extensions_hold_spans_that_the_result_is_made_of(nlp):
+    """The library's Doc view and its Result view say the same: clusters are lists of
+    mention Spans (canonical first), facts hold Spans of the same Doc."""
+    from osint_extract.facts import RelationFact
+    from osint_extract.results import doc_to_result
+
+    text = "The Frente Kobra (FK) controls Tumaco. Commander Rafael Duarte leads the FK. Duarte fled."
+    doc = nlp(text)
+    assert all(s.doc is doc for c in doc._.osint_clusters for s in c)
+    assert {(s.start_char, s.end_char) for c in doc._.osint_clusters for s in c} == {(e.start_char, e.end_char) for e in doc.ents}
+    assert all(isinstance(f, RelationFact) and f.head.doc is doc and f.tail.doc is doc for f in doc._.osint_relations)
+    assert {e._.osint_entity for e in doc.ents} == set(range(len(doc._.osint_clusters)))
+    result = doc_to_result(doc, "d")
+    assert result.to_dict() == extract(text, "d").to_dict()
+    assert sorted(e.name for e in result.entities) == sorted(c[0].text for c in doc._.osint_clusters)
+    assert any(f.label == "ALIAS_OF" and f.head.text == "Frente Kobra" and f.tail.text == "FK" for f in doc._.osint_relations)

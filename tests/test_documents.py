@@ -194,3 +194,22 @@ def test_write_jsonl_failure_leaves_existing_file_untouched(tmp_path: Path) -> N
     assert os.listdir(tmp_path) == ["out.jsonl"]  # no temp file left behind
     write_jsonl([good("a")], path)
     assert (path.stat().st_mode & 0o777) == 0o640  # the file's mode survives a rewrite
+
+
+@pytest.mark.parametrize(("line", "doc_id", "problem"), CASES[1:-1], ids=[c[2][:40] for c in CASES[1:-1]])
+def test_every_reader_checks_a_document_alike(tmp_path: Path, line: str, doc_id: str | None, problem: str) -> None:
+    """One validator: `read_jsonl` and the format readers' own path (taken with a label
+    map) stop at the same problem with the same message."""
+    from osint_extract.formats import read_documents
+
+    path = write_lines(tmp_path / "gold.jsonl", [json.dumps(good("ok")), "", line])
+    label_map = tmp_path / "schema.yml"
+    label_map.write_text(
+        "gold:\n  entities: [PERSON, ARMED_GROUP, UNIT, ORG, PLACE, WEAPON, CALIBRE]\n"
+        "  relations: [CONTROLS, LEADS, MEMBER_OF, PART_OF, OPERATES_IN, FIGHTS, ALLIED_WITH, POSSESSES, ALIAS_OF]\n"
+    )
+    with pytest.raises(GoldFormatError) as direct:
+        read_jsonl(path)
+    with pytest.raises(GoldFormatError) as via_formats:
+        read_documents(path, label_map=label_map)
+    assert str(direct.value) == str(via_formats.value) and problem in str(direct.value)

@@ -17,7 +17,6 @@ import yaml
 
 import osint_extract
 from osint_extract.pipeline import is_osint_pipeline
-from osint_extract.relation_lexicon import LexiconError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -123,7 +122,7 @@ def test_spacy_package_wheel_installs_and_runs_in_a_fresh_venv(saved: Path, tmp_
 import spacy
 nlp = spacy.load("en_osint_extract_test")
 doc = nlp("Los Lobos, led by Wilmer Chavarría, control the Turi prison in Cuenca with AK-47 rifles.")
-print(sorted(r["label"] for r in doc._.relations))
+print(sorted(f.label for f in doc._.osint_relations))
 """
     env = {**os.environ, "OSINT_EXTRACT_CONFIGS": str(tmp_path / "nowhere")}
     out = subprocess.run([str(python), "-c", script], check=True, cwd=tmp_path, env=env, timeout=300, capture_output=True, text=True)
@@ -147,54 +146,3 @@ def test_an_edited_lexicon_counts_when_the_component_is_initialised_again(tmp_pa
     arms.initialize(lexicon=str(lexicon))
     assert ("Zarqa-9", "WEAPON") in [(e.text, e.label_) for e in nlp(text).ents]
 
-
-def _relation_lexicon() -> dict:
-    return yaml.safe_load((CONFIGS / "lexicons" / "relations.yml").read_text(encoding="utf-8"))
-
-
-BAD = {
-    # what to break, and what the message must say
-    "misspelt rule key": (lambda d: _rename(d, "verbs", "verb"), ["rule 1 'control_verb'", "unknown key 'verb'", "did you mean 'verbs'"]),
-    "unknown relation label": (lambda d: _set(d, "labels", ["CONTROLZ"]), ["rule 1 'control_verb' labels", "unknown label 'CONTROLZ'", "'CONTROLS'"]),
-    "unknown slot": (lambda d: _set(d, "head", ["agnet"]), ["rule 1 'control_verb' head", "unknown slot 'agnet'", "did you mean 'agent'"]),
-    "confidence out of range": (lambda d: _set(d, "confidence", 1.5), ["rule 1 'control_verb' confidence", "(0, 1]"]),
-    "rule without triggers": (lambda d: _rename(d, "verbs", "locate"), ["rule 1 'control_verb'", "needs trigger 'verbs' or 'nouns'"]),
-    "misspelt top-level key": (lambda d: d.update(negation_word=d.pop("negation_words")), ["key 'negation_word'", "did you mean 'negation_words'"]),
-    "bad alias cue": (lambda d: d["alias_cues"].append("(unclosed"), ["alias_cues", "not a regular expression"]),
-    "unknown pronoun label": (lambda d: d["pronouns"].update(it=["GANG"]), ["pronouns it", "unknown label 'GANG'"]),
-}
-
-
-def _rule(data: dict) -> dict:
-    return next(r for r in data["rules"] if r["name"] == "control_verb")
-
-
-def _rename(data: dict, old: str, new: str) -> None:
-    rule = _rule(data)
-    rule[new] = rule.pop(old)
-
-
-def _set(data: dict, key: str, value) -> None:
-    _rule(data)[key] = value
-
-
-@pytest.mark.parametrize("case", sorted(BAD))
-def test_a_bad_relation_lexicon_entry_is_named(case: str, tmp_path: Path, nlp) -> None:
-    breaks, words = BAD[case]
-    data = _relation_lexicon()
-    breaks(data)
-    path = tmp_path / "relations.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    component = nlp.get_pipe("osint_relations")  # validation fails before anything is replaced
-    with pytest.raises(LexiconError) as err:
-        component.initialize(lexicon=str(path))
-    message = str(err.value)
-    assert message.startswith(f"{path}: ")
-    for word in words:
-        assert word in message, message
-
-
-def test_the_bundled_relation_lexicon_is_valid() -> None:
-    from osint_extract.relation_lexicon import validate_relation_lexicon
-
-    validate_relation_lexicon(_relation_lexicon(), "relations.yml")

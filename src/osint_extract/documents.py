@@ -11,6 +11,8 @@ Choices:
 - Validated documents get ``entities``/``relations`` defaulted to ``[]`` so callers can
   index them directly.
 - Offsets must be real ints (``True``/``1.0`` are rejected).
+- The checks are `formats.check_native`'s, the ones every gold reader applies: one
+  validator, one message for each problem whatever the format.
 - Relation head/tail types, overlapping spans and doubly labelled spans are not checked
   here: the file is well formed with them. ``formats.read_documents`` warns about them
   (or stops, with ``strict``) for every format alike.
@@ -22,12 +24,10 @@ import os
 import re
 import socket
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, NoReturn
-
-from .schema import ENTITY_LABELS, RELATION_LABELS
 
 __all__ = [
     "GoldFormatError", "atomic_writer", "temp_file_is_orphaned", "temp_prefix", "iter_jsonl", "iter_jsonl_lines",
@@ -53,73 +53,15 @@ class GoldFormatError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-def _is_int(value: Any) -> bool:
-    # bool is a subclass of int, but `"start": true` is certainly a mistake.
-    return isinstance(value, int) and not isinstance(value, bool)
+def _validate(doc: dict[str, Any], path: PathLike, line: int) -> None:
+    """The one gold validator, shared with every reader of `formats`; raises
+    `GoldFormatError` at the first problem and defaults `entities`/`relations` to []."""
+    from .formats import check_native  # formats builds on this module
 
-
-def _validate(doc: Any, fail: Callable[[str, str | None], NoReturn]) -> None:
-    """Check one parsed document; `fail(problem, doc_id)` raises."""
-    if not isinstance(doc, dict):
-        fail(f"expected a JSON object, got {type(doc).__name__}", None)
-    doc_id = doc.get("id")
-    if "id" not in doc:
-        fail("missing 'id'", None)
-    if not isinstance(doc_id, str):
-        fail(f"'id' must be a string, got {type(doc_id).__name__}", None)
-    if "text" not in doc:
-        fail("missing 'text'", doc_id)
-    text = doc["text"]
-    if not isinstance(text, str):
-        fail(f"'text' must be a string, got {type(text).__name__}", doc_id)
-
-    entities = doc.setdefault("entities", [])
-    if not isinstance(entities, list):
-        fail(f"'entities' must be a list, got {type(entities).__name__}", doc_id)
-    ent_ids: set[Any] = set()
-    for i, ent in enumerate(entities):
-        if not isinstance(ent, dict):
-            fail(f"entity #{i} must be an object, got {type(ent).__name__}", doc_id)
-        for key in ("id", "start", "end", "label"):
-            if key not in ent:
-                fail(f"entity #{i} missing {key!r}", doc_id)
-        eid = ent["id"]
-        if not isinstance(eid, str):
-            fail(f"entity #{i} 'id' must be a string, got {eid!r}", doc_id)
-        start, end = ent["start"], ent["end"]
-        if not (_is_int(start) and _is_int(end)):
-            fail(f"entity {eid} offsets must be integers, got {start!r}-{end!r}", doc_id)
-        if start < 0 or end > len(text):
-            fail(f"entity {eid} offsets {start}-{end} outside text of length {len(text)}", doc_id)
-        if start >= end:
-            fail(f"entity {eid} offsets {start}-{end} are empty or reversed", doc_id)
-        if ent["label"] not in ENTITY_LABELS:
-            fail(f"entity {eid} has unknown label {ent['label']!r}", doc_id)
-        if eid in ent_ids:
-            fail(f"duplicate entity id {eid}", doc_id)
-        ent_ids.add(eid)
-        if "text" in ent and ent["text"] != text[start:end]:
-            fail(
-                f"entity {eid} text {ent['text']!r} does not match text[{start}:{end}] "
-                f"{text[start:end]!r}",
-                doc_id,
-            )
-
-    relations = doc.setdefault("relations", [])
-    if not isinstance(relations, list):
-        fail(f"'relations' must be a list, got {type(relations).__name__}", doc_id)
-    for i, rel in enumerate(relations):
-        if not isinstance(rel, dict):
-            fail(f"relation #{i} must be an object, got {type(rel).__name__}", doc_id)
-        for key in ("head", "tail", "label"):
-            if key not in rel:
-                fail(f"relation #{i} missing {key!r}", doc_id)
-        if rel["label"] not in RELATION_LABELS:
-            fail(f"relation #{i} has unknown label {rel['label']!r}", doc_id)
-        for key in ("head", "tail"):
-            ref = rel[key]
-            if not isinstance(ref, str) or ref not in ent_ids:
-                fail(f"relation #{i} ({rel['label']}) {key} {ref!r} is not an entity of the document", doc_id)
+    check_native(doc, path, line)
+    for key in ("entities", "relations"):
+        if doc.get(key) is None:
+            doc[key] = []
 
 
 def json_lines(path: PathLike) -> Iterator[tuple[int, Any, str | None]]:
@@ -161,7 +103,7 @@ def iter_jsonl_lines(path: PathLike, *, validate: bool = True) -> Iterator[tuple
         if not isinstance(doc, dict):
             fail(f"expected a JSON object, got {type(doc).__name__}")
         if validate:
-            _validate(doc, fail)
+            _validate(doc, path, lineno)
             doc_id = doc["id"]
             if doc_id in seen:
                 fail(f"duplicate document id (first seen on line {seen[doc_id]})", doc_id)

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import GoldFormatError, atomic_writer, iter_jsonl_lines, json_lines, write_jsonl
+from .documents import GoldFormatError, atomic_writer, json_lines, write_jsonl
 from .labelmaps import LabelMap
 from .schema import ENTITY_LABELS, RELATION_LABELS, RELATION_TYPES, relation_allowed
 
@@ -216,7 +216,7 @@ def _check_doc(
     gone = set(dropped_ids)
     kept_ents: list[dict[str, Any]] = []
     ids: set[str] = set()
-    for ent, (path, line) in zip(doc["entities"], ent_where):
+    for i, (ent, (path, line)) in enumerate(zip(doc["entities"], ent_where)):
 
         def bad(kind: str, problem: str) -> None:
             ctx.problem(kind, path, line, problem, doc_id)
@@ -224,15 +224,15 @@ def _check_doc(
                 gone.add(ent["id"])
 
         if not isinstance(ent, dict):
-            bad("bad_entity", f"entity must be an object, got {type(ent).__name__}")
+            bad("bad_entity", f"entity #{i} must be an object, got {type(ent).__name__}")
             continue
         missing = [k for k in ("id", "start", "end", "label") if k not in ent]
         if missing:
-            bad("bad_entity", f"entity missing {', '.join(map(repr, missing))}")
+            bad("bad_entity", f"entity #{i} missing {', '.join(map(repr, missing))}")
             continue
         eid, start, end, label = ent["id"], ent["start"], ent["end"], ent["label"]
         if not isinstance(eid, str):
-            bad("bad_entity", f"entity id must be a string, got {eid!r}")
+            bad("bad_entity", f"entity #{i} 'id' must be a string, got {eid!r}")
             continue
         if eid in ids:
             bad("duplicate_id", f"duplicate entity id {eid}")
@@ -241,8 +241,11 @@ def _check_doc(
         if not (_is_int(start) and _is_int(end)):
             bad("offsets", f"entity {eid} offsets must be integers, got {start!r}-{end!r}")
             continue
-        if start < 0 or end > len(text) or start >= end:
-            bad("offsets", f"entity {eid} offsets {start}-{end} outside text of length {len(text)} or empty")
+        if start < 0 or end > len(text):
+            bad("offsets", f"entity {eid} offsets {start}-{end} outside text of length {len(text)}")
+            continue
+        if start >= end:
+            bad("offsets", f"entity {eid} offsets {start}-{end} are empty or reversed")
             continue
         if not isinstance(label, str) or (space.entities is not None and label not in space.entities):
             bad("unknown_label", f"entity {eid} has unknown label {label!r}")
@@ -258,13 +261,17 @@ def _check_doc(
         kept_ents.append(ent)
 
     kept_rels: list[dict[str, Any]] = []
-    for rel, (path, line) in zip(doc["relations"], rel_where):
-        if not isinstance(rel, dict) or any(k not in rel for k in ("head", "tail", "label")):
-            ctx.problem("bad_relation", path, line, "relation must be an object with 'head', 'tail' and 'label'", doc_id)
+    for i, (rel, (path, line)) in enumerate(zip(doc["relations"], rel_where)):
+        if not isinstance(rel, dict):
+            ctx.problem("bad_relation", path, line, f"relation #{i} must be an object, got {type(rel).__name__}", doc_id)
+            continue
+        missing = [k for k in ("head", "tail", "label") if k not in rel]
+        if missing:
+            ctx.problem("bad_relation", path, line, f"relation #{i} missing {', '.join(map(repr, missing))}", doc_id)
             continue
         label = rel["label"]
         if not isinstance(label, str) or (space.relations is not None and label not in space.relations):
-            ctx.problem("unknown_label", path, line, f"relation has unknown label {label!r}", doc_id)
+            ctx.problem("unknown_label", path, line, f"relation #{i} has unknown label {label!r}", doc_id)
             continue
         ends = [rel["head"], rel["tail"]]
         if any(ref in gone and ref not in ids for ref in ends):
@@ -272,7 +279,7 @@ def _check_doc(
             continue
         bad_refs = [f"{key} {ref!r}" for key, ref in zip(("head", "tail"), ends) if ref not in ids]
         if bad_refs:
-            ctx.problem("missing_entity", path, line, f"relation {label} {' and '.join(bad_refs)} is not an entity of the document", doc_id)
+            ctx.problem("missing_entity", path, line, f"relation #{i} ({label}) {' and '.join(bad_refs)} is not an entity of the document", doc_id)
             continue
         kept_rels.append(rel)
     return {**doc, "entities": kept_ents, "relations": kept_rels}
@@ -296,18 +303,22 @@ def _doc_head(
     if not isinstance(obj, dict):
         ctx.problem("bad_document", path, line, f"expected a JSON object, got {type(obj).__name__}")
         return None
-    doc_id: Any = next((obj[k] for k in id_keys if obj.get(k) is not None), default_id)
+    key = next((k for k in id_keys if obj.get(k) is not None), id_keys[0])
+    doc_id: Any = obj[key] if obj.get(key) is not None else default_id
     if doc_id is None:
         ctx.problem("bad_document", path, line, f"missing {' or '.join(map(repr, id_keys))}")
         return None
     if int_ids and _is_int(doc_id):
         doc_id = str(doc_id)
     if not isinstance(doc_id, str) or not doc_id:
-        ctx.problem("bad_document", path, line, f"document id must be a non-empty string, got {doc_id!r}")
+        ctx.problem("bad_document", path, line, f"{key!r} must be a string, not empty, got {doc_id!r}")
         return None
-    text = obj.get("text")
+    if "text" not in obj:
+        ctx.problem("bad_document", path, line, "missing 'text'", doc_id)
+        return None
+    text = obj["text"]
     if not isinstance(text, str):
-        ctx.problem("bad_document", path, line, "missing 'text' or not a string", doc_id)
+        ctx.problem("bad_document", path, line, f"'text' must be a string, got {type(text).__name__}", doc_id)
         return None
     return doc_id, text
 
@@ -342,22 +353,28 @@ def read_native(path: PathLike, *, lenient: bool = False, space: LabelSpace | No
     ctx = _ctx or _Ctx(FormatReport(str(path), "native"), lenient)
     docs: list[dict[str, Any]] = []
     for file in _files(path, ".jsonl"):
-        if not ctx.lenient and space == LabelSpace.schema():
-            # The common case is exactly documents.read_jsonl; only cross-file ids are new.
-            for line, doc in iter_jsonl_lines(file):
-                if ctx.new_doc_id(doc["id"], file, line):
-                    docs.append(doc)
-            continue
         for line, obj in _json_lines(file, ctx):
-            head = _doc_head(obj, file, line, ctx, ("id",), None)
-            if head is None or not ctx.new_doc_id(head[0], file, line):
-                continue
-            doc_id, text = head
-            ents = _list_field(obj, "entities", file, line, doc_id, ctx)
-            rels = _list_field(obj, "relations", file, line, doc_id, ctx)
-            doc = {**obj, "entities": ents, "relations": rels}
-            docs.append(_check_doc(doc, [(file, line)] * len(ents), [(file, line)] * len(rels), space, ctx))
+            doc = _native_doc(obj, file, line, space, ctx)
+            if doc is not None and ctx.new_doc_id(doc["id"], file, line):
+                docs.append(doc)
     return docs, ctx.report
+
+
+def _native_doc(obj: Any, path: PathLike, line: int, space: LabelSpace, ctx: _Ctx) -> dict[str, Any] | None:
+    """One schema-v1 document checked (None, after a problem, when it is unusable)."""
+    head = _doc_head(obj, Path(path), line, ctx, ("id",), None)
+    if head is None:
+        return None
+    doc_id, _ = head
+    ents = _list_field(obj, "entities", Path(path), line, doc_id, ctx)
+    rels = _list_field(obj, "relations", Path(path), line, doc_id, ctx)
+    return _check_doc({**obj, "entities": ents, "relations": rels}, [(path, line)] * len(ents), [(path, line)] * len(rels), space, ctx)
+
+
+def check_native(doc: Any, path: PathLike, line: int) -> None:
+    """Raise `GoldFormatError` at the first problem of one schema-v1 document: the checks
+    every reader applies (`documents.read_jsonl` uses this too, so there is one validator)."""
+    _native_doc(doc, path, line, LabelSpace.schema(), _Ctx(FormatReport(str(path), "native"), lenient=False))
 
 
 # ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 
 from .resources import configs_dir, read_patterns, read_yaml
 from .results import Result
-from .scoring import UnionFind
+from .names import UnionFind
 
 RUN_ENTITY_COLUMNS = ["id", "name", "label", "aliases", "documents", "mentions", "curated_id"]
 _PUNCT = re.compile(r"[^\w\s]|_")

@@ -4,27 +4,31 @@ canonical name, and which of its names are aliases.
 Analysts want one row per actor, not per spelling: "National Liberation Army", "ELN",
 "Remigio Ceballos" and a later "Ceballos" are each one entity. The evidence is the curated
 list's id, the aliases the text itself introduces (brackets, "alias", "known as"), and
-surname-only references to a full name given in the same document.
+surname-only references and short forms ("Brevik" / "Tomas Brevik", "Los Zetas" / "Zetas")
+of a longer name given in the same document.
+
+This is the one place that decides identity: it runs before the relation extractor, which
+reads `doc._.osint_clusters` (and `span._.osint_entity`) instead of judging names itself.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .scoring import UnionFind, mention_name
+from .facts import RelationFact, relations_of
+from .lexicons import LexiconComponent
+from .names import UnionFind, mention_name
 from .segmentation import Sentences
-from .spans import alias_links, relations_of
+from .spans import alias_links
 
-if not Doc.has_extension("clusters"):
-    # one list per entity: [start_char, end_char] of each mention, canonical name first
-    Doc.set_extension("clusters", default=None)
-
-DEFAULT_CONFIDENCE = {"gazetteer": 0.95, "bracket": 0.9, "cue": 0.9, "surname": 0.75}
+DEFAULT_CONFIDENCE = {"gazetteer": 0.95, "bracket": 0.9, "cue": 0.9, "surname": 0.75, "short_form": 0.8}
 
 
 @Language.factory(
     "osint_entity_resolver",
-    assigns=["doc._.clusters", "doc._.relations"],
+    assigns=["doc._.osint_clusters", "doc._.osint_relations"],
     requires=["doc.ents"],
     default_config={"surnames": True, "labels_with_surnames": ["PERSON"], "confidence": DEFAULT_CONFIDENCE},
 )
@@ -34,15 +38,32 @@ def make_entity_resolver(
     return EntityResolver(name, surnames, labels_with_surnames, confidence)
 
 
-class EntityResolver:
-    """Groups the doc's entity mentions into entities (`doc._.clusters`) and adds an
-    ALIAS_OF relation from each entity's canonical name to each of its other names."""
+class EntityResolver(LexiconComponent):
+    """Groups the doc's entity mentions into entities (`doc._.osint_clusters`) and adds an
+    ALIAS_OF fact from each entity's canonical name to each of its other names (never
+    from a name to itself). Its lexicon (aliases.yml) gives the short forms per label."""
 
     def __init__(self, name: str, surnames: bool, labels_with_surnames: list[str], confidence: dict[str, float]):
         self.name = name
         self.surnames = surnames
         self.labels_with_surnames = set(labels_with_surnames)
         self.confidence = {**DEFAULT_CONFIDENCE, **confidence}
+        self.set_lexicon({})  # no short forms until initialised with a lexicon
+
+    def validate(self, data: Any, origin: str) -> None:
+        forms = (data or {}).get("short_forms") or {}
+        if not isinstance(forms, dict):
+            raise ValueError(f"{origin}: short_forms: expected a mapping of label to dropped words or 'any'")
+        for label, words in forms.items():
+            if words != "any" and not (isinstance(words, list) and all(isinstance(w, str) for w in words)):
+                raise ValueError(f"{origin}: short_forms: {label}: expected 'any' or a list of words, got {words!r}")
+
+    def compile(self, data: Any) -> None:
+        forms = (data or {}).get("short_forms") or {}
+        # label -> None (any words may be dropped) or the set of words that may be
+        self.short_forms: dict[str, frozenset[str] | None] = {
+            label: None if words == "any" else frozenset(w.lower() for w in words) for label, words in forms.items()
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -70,6 +91,8 @@ class EntityResolver:
 
         if self.surnames:
             self._join_surnames(ents, names, uf, how)
+        if self.short_forms:
+            self._join_short_forms(ents, names, uf, how)
 
         groups: dict[int, list[int]] = {}
         for i in range(len(ents)):
@@ -83,7 +106,7 @@ class EntityResolver:
             how_of.setdefault(b, []).append((a, b, kind))
         for members in groups.values():
             canonical = min(members, key=lambda i: (-len(ents[i].text), ents[i].start_char))
-            clusters.append([[ents[i].start_char, ents[i].end_char] for i in [canonical] + [m for m in members if m != canonical]])
+            clusters.append([ents[i] for i in [canonical] + [m for m in members if m != canonical]])
             seen = {names[canonical]}
             member_set = set(members)
             for i in members:
@@ -94,7 +117,7 @@ class EntityResolver:
                 relations.append(
                     _alias_relation(ents[canonical], ents[i], kind, self.confidence.get(kind, 0.5), sentences)
                 )
-        doc._.clusters = clusters
+        doc._.osint_clusters = clusters
         return doc
 
     def _join_surnames(self, ents: list[Span], names: list[str], uf: UnionFind, how: dict) -> None:
@@ -122,6 +145,30 @@ class EntityResolver:
                     uf.union(j, i)
                     how.setdefault((j, i), "surname")
 
+    def _join_short_forms(self, ents: list[Span], names: list[str], uf: UnionFind, how: dict) -> None:
+        """"Zetas" after "Los Zetas": a name that starts or ends exactly one longer name of
+        the same label, the rest being words the lexicon lets that label drop."""
+        first: dict[tuple[str, str], int] = {}  # (label, name) -> its first mention
+        for i, ent in enumerate(ents):
+            if ent.label_ in self.short_forms:
+                first.setdefault((ent.label_, names[i]), i)
+        # (label, leading or trailing words of a longer name) -> the longer names' first mentions
+        parts: dict[tuple[str, tuple[str, ...]], set[int]] = {}
+        for (label, name), j in first.items():
+            words = tuple(name.split())
+            allowed = self.short_forms[label]
+            for cut in range(1, len(words)):
+                for part, rest in ((words[:cut], words[cut:]), (words[cut:], words[:cut])):
+                    if allowed is None or all(w in allowed for w in rest):
+                        parts.setdefault((label, part), set()).add(j)
+        for (label, name), i in first.items():
+            owners = {uf.find(j): j for j in parts.get((label, tuple(name.split())), ())}
+            if len(owners) == 1:
+                j = next(iter(owners.values()))
+                if uf.find(i) != uf.find(j):
+                    uf.union(j, i)
+                    how.setdefault((j, i), "short_form")
+
     @staticmethod
     def _evidence(i: int, members: set[int], how_of: dict[int, list[tuple[int, int, str]]]) -> str:
         """What joined mention `i` to its entity: the first link of `i` inside it."""
@@ -131,15 +178,7 @@ class EntityResolver:
         return "gazetteer"
 
 
-def _alias_relation(name: Span, alias: Span, kind: str, confidence: float, sentences: Sentences) -> dict:
+def _alias_relation(name: Span, alias: Span, kind: str, confidence: float, sentences: Sentences) -> RelationFact:
     start, end = sentences.window(alias.start_char, alias.end_char)
-    return {
-        "head": (name.start_char, name.end_char),
-        "tail": (alias.start_char, alias.end_char),
-        "label": "ALIAS_OF",
-        "confidence": confidence,
-        "evidence": sentences.text[start:end],
-        "evidence_start": start,
-        "evidence_end": end,
-        "pattern": f"alias:{kind}",
-    }
+    evidence = alias.doc.char_span(start, end, alignment_mode="expand")
+    return RelationFact(head=name, tail=alias, label="ALIAS_OF", confidence=confidence, evidence=evidence, pattern=f"alias:{kind}")

@@ -8,10 +8,10 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from .facts import RelationFact
+from .names import mention_name
 from .schema import SYMMETRIC
-from .scoring import mention_name
 from .segmentation import Sentences, sentence_text
-from . import resolution  # noqa: F401  (registers doc._.clusters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +110,13 @@ class Result:
 
 
 def _clusters(doc: Doc) -> list[list[Span]]:
-    """Mentions grouped into entities: by the resolver when it ran, else by label and
-    gazetteer id or name."""
-    by_offsets = {(e.start_char, e.end_char): e for e in doc.ents}
-    if doc._.clusters is not None:
-        groups = [[by_offsets[tuple(o)] for o in c if tuple(o) in by_offsets] for c in doc._.clusters]
+    """Mentions grouped into entities: by the resolver (`doc._.osint_clusters`) when it
+    ran, else by label and gazetteer id or name."""
+    ents = {(e.start_char, e.end_char) for e in doc.ents}
+    if doc._.osint_clusters is not None:
+        groups = [[s for s in c if (s.start_char, s.end_char) in ents] for c in doc._.osint_clusters]
         seen = {(s.start_char, s.end_char) for g in groups for s in g}
-        groups += [[e] for offsets, e in by_offsets.items() if offsets not in seen]
+        groups += [[e] for e in doc.ents if (e.start_char, e.end_char) not in seen]
         return [g for g in groups if g]
     keyed: dict[tuple[str, str], list[Span]] = {}
     for ent in doc.ents:
@@ -155,16 +155,20 @@ def doc_to_result(doc: Doc, doc_id: str) -> Result:
 
 def _relations(doc: Doc, text: str, entity_of: dict, mention_id: dict) -> list[Relation]:
     """The doc's relations between its entities, one per fact (the most confident
-    instance, with the number of instances found as `support`)."""
-    best: dict[tuple, tuple[dict, int]] = {}
-    for rel in doc._.relations or []:
-        head, tail = tuple(rel["head"]), tuple(rel["tail"])
+    instance, with the number of instances found as `support`). ALIAS_OF joins two distinct
+    names of one entity; no other relation joins an entity to itself."""
+    best: dict[tuple, tuple[RelationFact, int]] = {}
+    for fact in doc._.osint_relations or []:
+        head, tail = _offsets(fact.head), _offsets(fact.tail)
         if head not in entity_of or tail not in entity_of:
             continue
         h, t = entity_of[head], entity_of[tail]
-        label = rel["label"]
+        label = fact.label
         if label == "ALIAS_OF":
-            key = (label, h.id, mention_name(text, *tail))
+            alias = mention_name(text, *tail)
+            if h.id != t.id or alias == mention_name(h.name, 0, len(h.name)):
+                continue  # identity is the resolver's: names of one entity, never a name itself
+            key = (label, h.id, alias)
         elif h.id == t.id:
             continue
         elif label in SYMMETRIC:
@@ -172,23 +176,24 @@ def _relations(doc: Doc, text: str, entity_of: dict, mention_id: dict) -> list[R
         else:
             key = (label, h.id, t.id)
         old, count = best.get(key, (None, 0))
-        if old is None or rel["confidence"] > old["confidence"]:
-            old = rel
+        if old is None or fact.confidence > old.confidence:
+            old = fact
         best[key] = (old, count + 1)
     relations = []
-    for (label, *_), (rel, count) in best.items():
-        head, tail = tuple(rel["head"]), tuple(rel["tail"])
+    for (label, *_), (fact, count) in best.items():
+        head, tail = _offsets(fact.head), _offsets(fact.tail)
         h, t = entity_of[head], entity_of[tail]
+        ev_start, ev_end = _offsets(fact.evidence)
         relations.append(
             Relation(
                 head=h.id,
                 tail=t.id,
                 label=label,
-                confidence=round(float(rel["confidence"]), 4),
-                evidence=text[rel["evidence_start"] : rel["evidence_end"]],
-                evidence_start=rel["evidence_start"],
-                evidence_end=rel["evidence_end"],
-                pattern=rel["pattern"],
+                confidence=round(float(fact.confidence), 4),
+                evidence=text[ev_start:ev_end],
+                evidence_start=ev_start,
+                evidence_end=ev_end,
+                pattern=fact.pattern,
                 head_mention=mention_id[head],
                 tail_mention=mention_id[tail],
                 head_name=h.name,
@@ -197,6 +202,10 @@ def _relations(doc: Doc, text: str, entity_of: dict, mention_id: dict) -> list[R
             )
         )
     return sorted(relations, key=lambda r: (r.evidence_start, int(r.head_mention[1:]), int(r.tail_mention[1:]), r.label))
+
+
+def _offsets(span: Span) -> tuple[int, int]:
+    return span.start_char, span.end_char
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

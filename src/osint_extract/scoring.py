@@ -37,14 +37,14 @@ Rule choices (where the guidelines leave room):
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .names import UnionFind, mention_name, sentence_around
 from .schema import ENTITY_LABELS, RELATION_LABELS, SYMMETRIC
 
-__all__ = ["PRF", "Scores", "ScoringError", "score_documents", "mention_name", "sentence_around"]
+__all__ = ["PRF", "Scores", "ScoringError", "score_documents"]
 
 MICRO = "micro"
 ALIAS = "ALIAS_OF"
@@ -183,42 +183,6 @@ class Scores:
             macro = self.macro(name)
             lines.append(f"{MACRO:<{width}}  {macro.precision:6.4f}  {macro.recall:6.4f}  {macro.f1:6.4f}")
         return "\n".join(lines)
-
-
-def mention_name(text: str, start: int, end: int) -> str:
-    """The comparison key of a mention: case and spacing differences are not errors."""
-    return " ".join(text[start:end].split()).lower()
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“'‘(\[]?[A-Z0-9])|\n\s*\n|\n")
-
-
-def sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence (or line) holding text[start:end], white space collapsed: the context
-    an analyst needs to judge an error, found without a parser."""
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right = next((m.start() for m in _SENTENCE_END.finditer(text, end)), len(text))
-    return " ".join(text[left:right].split())
-
-
-class UnionFind:
-    """Disjoint sets over any hashable keys; the smaller key becomes the root, so
-    clusters come out the same whatever order they were joined in."""
-
-    def __init__(self) -> None:
-        self.parent: dict[Any, Any] = {}
-
-    def find(self, x: Any) -> Any:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: Any, b: Any) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 # ---------------------------------------------------------------------------

@@ -32,10 +32,6 @@ if not Doc.has_extension("ent_sources"):
 # entity: "National Liberation Army (ELN)" (how: "bracket"), "X, alias "Y"" ("cue").
 if not Doc.has_extension("alias_links"):
     Doc.set_extension("alias_links", default=None)
-# Relations found in the doc: dicts with "head"/"tail" (start_char, end_char) of entity
-# mentions, "label", "confidence", "evidence", "evidence_start", "evidence_end", "pattern".
-if not Doc.has_extension("relations"):
-    Doc.set_extension("relations", default=None)
 
 
 def _sources(doc: Doc) -> dict[str, str]:
@@ -64,13 +60,6 @@ def add_alias_links(doc: Doc, pairs: Iterable[tuple[Span, Span]], how: str) -> N
 
 def alias_links(doc: Doc) -> list[list]:
     return doc._.alias_links or []
-
-
-def relations_of(doc: Doc) -> list[dict]:
-    """The doc's relation list, created on first use."""
-    if doc._.relations is None:
-        doc._.relations = []
-    return doc._.relations
 
 
 def rank(span: Span) -> int:
