@@ -52,15 +52,14 @@ def config_path(config: str | Path | None = None) -> Path:
 def read_config(
     config: str | Path | None = None,
     base: str | Path | None = None,
-    trained: str | Path | None = None,
-    trained_components: list[str] | tuple[str, ...] = (),
+    trained: dict[str, str] | None = None,
 ) -> Config:
     """The pipeline config with ${paths.configs} set to its own folder, and the base
     pipeline replaced by `base` when given. When a base lacks a component the config
     sources, or has others, the sourced components become the base's own, so any
-    installed pipeline can be the base. `trained_components` are then sourced from the
-    pipeline `trained` (a `spacy train` output or a trained pipeline): in the place of the
-    component of that name, or, for one the config lacks, after the component
+    installed pipeline can be the base. `trained` maps component names to the pipelines
+    (a `spacy train` output or a trained pipeline) they are sourced from: in the place of
+    the component of that name, or, for one the config lacks, after the component
     TRAINED_AFTER names."""
     path = config_path(config)
     overrides = {"paths.configs": str(path.parent.resolve())}
@@ -69,8 +68,8 @@ def read_config(
     cfg = Config().from_disk(path, overrides=overrides)
     if base is not None:
         cfg = _sourced_from(cfg, _base_components(base))
-    if trained is not None and trained_components:
-        cfg = _with_trained(cfg, str(trained), list(trained_components))
+    if trained:
+        cfg = _with_trained(cfg, trained)
     return cfg
 
 
@@ -80,11 +79,11 @@ def read_config(
 TRAINED_AFTER = {"osint_relation_model": None, "transformer": "lemmatizer"}
 
 
-def _with_trained(cfg: Config, trained: str, names: list[str]) -> Config:
+def _with_trained(cfg: Config, trained: dict[str, str]) -> Config:
     cfg = Config(cfg)
     pipeline = list(cfg["nlp"]["pipeline"])
-    for name in names:
-        cfg["components"][name] = {"source": trained}
+    for name, source in trained.items():
+        cfg["components"][name] = {"source": source}
         if name not in pipeline:
             after = TRAINED_AFTER.get(name)
             pipeline.insert(pipeline.index(after) + 1 if after in pipeline else len(pipeline), name)
@@ -160,16 +159,22 @@ def is_osint_pipeline(nlp: Language) -> bool:
 def assemble(
     config: str | Path | None = None,
     base: str | Path | None = None,
-    trained: str | Path | None = None,
-    trained_components: list[str] | tuple[str, ...] | None = None,
+    trained: str | Path | list[str | Path] | None = None,
+    trained_components: list[str] | None = None,
 ) -> Language:
     """What `spacy assemble` builds: sourced components as they are, the others
     initialised from the data files the config names (read now, so edits count). With
-    `trained`, the trained components (by default all of TRAINED_COMPONENTS it has)
-    come from that pipeline."""
-    if trained is not None and trained_components is None:
-        trained_components = trained_components_of(trained)
-    cfg = read_config(config, base, trained, trained_components or ())
+    `trained` (one or more trained pipelines), their components of TRAINED_COMPONENTS
+    come from them (only those named in `trained_components`, when given), a later
+    pipeline's winning where two have one."""
+    paths = [] if trained is None else [trained] if isinstance(trained, (str, Path)) else list(trained)
+    sources = {
+        name: str(Path(path).resolve())
+        for path in paths
+        for name in trained_components_of(path)
+        if trained_components is None or name in trained_components
+    }
+    cfg = read_config(config, base, sources)
     base = cfg["paths"]["base"]
     try:
         nlp = load_model_from_config(cfg, auto_fill=True, validate=True)
@@ -192,7 +197,7 @@ def assemble(
 
     nlp.meta["version"] = __version__
     nlp.meta["description"] = f"osint-extract rules and lexicons on {base}" + (
-        f", trained {', '.join(trained_components)}" if trained is not None and trained_components else ""
+        f", trained {', '.join(sources)}" if sources else ""
     )
     return nlp
 

@@ -21,7 +21,6 @@ from spacy.tokens import Doc, DocBin
 from thinc.api import Config
 
 from .evaluation import read_gold
-from .pipeline import TRAINED_COMPONENTS
 from .resources import configs_dir
 
 # doc.user_data key of the gold relations in the training DocBins: a list of
@@ -177,11 +176,9 @@ def train(
     return nlp
 
 
-def combine(trained: str | Path, config: str | Path | None = None, base: str | None = None) -> Language:
+def combine(*trained: str | Path, config: str | Path | None = None, base: str | None = None) -> Language:
     """The osint-extract pipeline of `config` with the trained components of `trained`
-    (a `spacy train` output) in place of, or beside, the base's."""
+    (`spacy train` outputs; a later one's component wins) in place of, or beside, the base's."""
     from .pipeline import assemble
 
-    trained = Path(trained).resolve()
-    names = spacy.util.load_meta(trained / "meta.json")["pipeline"]
-    return assemble(config, base=base, trained=trained, trained_components=[n for n in names if n in TRAINED_COMPONENTS])
+    return assemble(config, base=base, trained=list(trained))
