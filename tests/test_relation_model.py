@@ -11,6 +11,7 @@ import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
 
+from osint_extract.facts import RelationFact, add_relations
 from osint_extract.relation_model import CLASSES, GOLD_KEY, _gold_classes, candidates
 from osint_extract.schema import relation_allowed
 
@@ -102,15 +103,15 @@ def test_predictions_are_allowed_by_the_schema(trained):
     for (head, tail), p in zip(spans, probs):
         for c in numpy.nonzero(p > 0)[0]:
             assert c == 0 or relation_allowed(CLASSES[c], head.label_, tail.label_)
-    label_of = {(e.start_char, e.end_char): e.label_ for e in doc.ents}
     facts = pipe.facts(doc, spans, probs, threshold=0.0)
     assert facts
     for fact in facts:
-        assert relation_allowed(fact["label"], label_of[fact["head"]], label_of[fact["tail"]])
-        assert fact["pattern"] == "osint_relation_model"
+        assert relation_allowed(fact.label, fact.head.label_, fact.tail.label_)
+        assert fact.pattern == "osint_relation_model"
+        assert fact.evidence.start_char <= min(fact.head.start_char, fact.tail.start_char)
 
 
-def _forced(pipe, doc: Doc, label: str) -> list[dict]:
+def _forced(pipe, doc: Doc, label: str) -> list[RelationFact]:
     """The facts of `doc` if the model gave `label` probability 0.99 to every candidate."""
     rows, spans = candidates(doc)
     probs = numpy.zeros((len(spans), len(CLASSES)), dtype="f")
@@ -129,7 +130,7 @@ def test_negation_denial_and_hedging_veto_a_model_fact(trained):
     nlp, _, _, _ = trained
     pipe = nlp.get_pipe("osint_relation_model")
     stated = _forced(pipe, _two(nlp, "The Red Front holds Dunmor."), "CONTROLS")
-    assert [(f["label"], f["confidence"]) for f in stated] == [("CONTROLS", 0.99)]
+    assert [(f.label, f.confidence, f.head.text, f.tail.text) for f in stated] == [("CONTROLS", 0.99, "The Red Front", "Dunmor")]
     for text in ("The Red Front does not hold Dunmor.", "The Red Front could take Dunmor.", "The Red Front no longer holds Dunmor."):
         assert _forced(pipe, _two(nlp, text), "CONTROLS") == [], text
 
@@ -139,10 +140,9 @@ def test_a_fact_the_rules_found_is_not_added_again(trained):
     pipe = nlp.get_pipe("osint_relation_model")
     doc = _two(nlp, "The Red Front holds Dunmor.")
     head, tail = doc.ents
-    doc._.relations = [{"head": (head.start_char, head.end_char), "tail": (tail.start_char, tail.end_char), "label": "CONTROLS",
-                        "confidence": 0.6, "pattern": "controls"}]
+    add_relations(doc, [RelationFact(head, tail, "CONTROLS", 0.6, doc[:], "controls")])
     assert _forced(pipe, doc, "CONTROLS") == []
-    assert [f["label"] for f in _forced(pipe, doc, "OPERATES_IN")] == ["OPERATES_IN"]
+    assert [f.label for f in _forced(pipe, doc, "OPERATES_IN")] == ["OPERATES_IN"]
 
 
 def test_saved_pipeline_loads_with_spacy_load_and_predicts_the_same(trained):
@@ -157,7 +157,7 @@ def test_saved_pipeline_loads_with_spacy_load_and_predicts_the_same(trained):
         "import spacy, sys; nlp = spacy.load(sys.argv[1]); "
         "d = nlp.make_doc('The Red Hand Militia controls Dunmore.'); "
         "d.ents = [d.char_span(4, 20, label='ARMED_GROUP'), d.char_span(30, 37, label='PLACE')]; "
-        "nlp.get_pipe('osint_relation_model')(d); print(len(d._.relations))"
+        "nlp.get_pipe('osint_relation_model')(d); print(len(d._.osint_relations or []))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().isdigit()
@@ -172,7 +172,7 @@ def test_a_label_above_one_is_never_added(trained):
     try:
         pipe.thresholds = {"CONTROLS": 1.01}
         assert _forced(pipe, doc, "CONTROLS") == []
-        assert [f["label"] for f in _forced(pipe, doc, "OPERATES_IN")] == ["OPERATES_IN"]
+        assert [f.label for f in _forced(pipe, doc, "OPERATES_IN")] == ["OPERATES_IN"]
     finally:
         pipe.thresholds = saved
 

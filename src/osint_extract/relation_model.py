@@ -43,8 +43,7 @@ from thinc.types import Floats2d, Ints2d
 
 from .resources import configs_dir, read_data
 from .schema import ENTITY_LABELS, RELATION_TYPES, SYMMETRIC, relation_allowed
-from . import relations as _relations  # noqa: F401  (doc._.relations)
-from . import resolution as _resolution  # noqa: F401  (doc._.clusters)
+from .facts import RelationFact, add_relations, entity_index
 
 # class 0 is "no relation"
 LABELS: tuple[str, ...] = tuple(label for label in RELATION_TYPES if label != "ALIAS_OF")
@@ -357,7 +356,7 @@ def _gold_classes(doc: Doc, rows: numpy.ndarray) -> numpy.ndarray:
 
 @Language.factory(
     "osint_relation_model",
-    assigns=["doc._.relations"],
+    assigns=["doc._.osint_relations"],
     requires=["doc.ents"],
     default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "thresholds": {}, "max_sentence_gap": 1},
     default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
@@ -469,14 +468,14 @@ class RelationModel(TrainablePipe):
         for doc, (spans, probs) in zip(docs, predictions):
             add_model_facts(doc, self.facts(doc, spans, probs))
 
-    def facts(self, doc: Doc, spans: list[tuple[Span, Span]], probs: numpy.ndarray, threshold: float | None = None) -> list[dict]:
+    def facts(self, doc: Doc, spans: list[tuple[Span, Span]], probs: numpy.ndarray, threshold: float | None = None) -> list[RelationFact]:
         """The facts to add: at or above the threshold (`threshold` given: for every label),
         not vetoed, not already stated by the rules between the same two entities; a
         symmetric fact once."""
         cut = numpy.array([1.0] + [self.thresholds.get(label, self.threshold) if threshold is None else threshold for label in LABELS])
         entity = entity_keys(doc)
-        known = {_fact_key(entity, r["head"], r["label"], r["tail"]) for r in existing_facts(doc)}
-        best: dict[tuple, dict] = {}
+        known = {_fact_key(entity, head, label, tail) for head, label, tail in existing_facts(doc)}
+        best: dict[tuple, RelationFact] = {}
         sents: _SentenceBounds | None = None
         text = doc.text
         for (head, tail), p in zip(spans, probs):
@@ -493,9 +492,9 @@ class RelationModel(TrainablePipe):
             start, end = sents.start_of(first.start), sents.end_of(last.start)
             if self._vetoed(doc[start : max(first.end, last.end)]):
                 continue
-            if key not in best or p[c] > best[key]["confidence"]:
-                best[key] = self._fact(text, head, tail, label, float(p[c]), doc[start:end])
-        return sorted(best.values(), key=lambda r: (r["evidence_start"], r["head"], r["tail"], r["label"]))
+            if key not in best or p[c] > best[key].confidence:
+                best[key] = RelationFact(head, tail, label, round(float(p[c]), 4), _evidence(text, doc[start:end]), self.name)
+        return sorted(best.values(), key=lambda f: (f.evidence.start, f.head.start, f.tail.start, f.label))
 
     def _vetoed(self, region: Span) -> bool:
         """A negation, denial or hedging word of the lexicon in `region` (from the start of
@@ -505,20 +504,6 @@ class RelationModel(TrainablePipe):
             return True
         lowered = " " + " ".join(t.lower_ for t in region) + " "
         return any(f" {p} " in lowered for p in self.cfg["veto_phrases"])
-
-    def _fact(self, text: str, head: Span, tail: Span, label: str, prob: float, evidence: Span) -> dict:
-        ev_start = evidence.start_char
-        ev_end = len(text[:evidence.end_char].rstrip())
-        return {
-            "head": (head.start_char, head.end_char),
-            "tail": (tail.start_char, tail.end_char),
-            "label": label,
-            "confidence": round(prob, 4),
-            "evidence": text[ev_start:ev_end],
-            "evidence_start": ev_start,
-            "evidence_end": ev_end,
-            "pattern": self.name,
-        }
 
     # -- scoring (spacy train's dev evaluation): mention-level facts
 
@@ -530,11 +515,11 @@ class RelationModel(TrainablePipe):
             find, facts = _gold_facts(eg.reference)
             gold = {_entity_fact(h, CLASSES[c], t) for (h, t), c in facts.items()}
             pred = set()
-            for r in existing_facts(eg.predicted):
-                if r["label"] in LABELS:
-                    h = find(_text_name(eg.predicted, *r["head"]))
-                    t = find(_text_name(eg.predicted, *r["tail"]))
-                    pred.add(_entity_fact(h, r["label"], t))
+            for head, label, tail in existing_facts(eg.predicted):
+                if label in LABELS:
+                    h = find(_text_name(eg.predicted, *head))
+                    t = find(_text_name(eg.predicted, *tail))
+                    pred.add(_entity_fact(h, label, t))
             tp += len(pred & gold)
             fp += len(pred - gold)
             fn += len(gold - pred)
@@ -556,33 +541,37 @@ def _fact_key(entity: Callable[[tuple], Any], head: tuple, label: str, tail: tup
     return (h, label, t)
 
 
+def _evidence(text: str, sentences: Span) -> Span:
+    """The sentences the fact was read from, without trailing white space."""
+    end = len(text[: sentences.end_char].rstrip())
+    return sentences.doc.char_span(sentences.start_char, end, alignment_mode="contract") or sentences
+
+
 # ---------------------------------------------------------------------- the doc's relation output
-# The one place that reads and writes the pipeline's relation output and entity clusters.
+# The one place that reads and writes the pipeline's relation output and entities (facts.py).
 
 
-def existing_facts(doc: Doc) -> list[dict]:
-    """The facts already on the doc (the rules', the resolver's): dicts with head/tail
-    character offsets and a label."""
-    return list(doc._.relations or [])
+def existing_facts(doc: Doc) -> list[tuple[tuple[int, int], str, tuple[int, int]]]:
+    """The facts already on the doc (the rules', the resolver's) as (head, label, tail),
+    head and tail as character offsets."""
+    return [
+        ((f.head.start_char, f.head.end_char), f.label, (f.tail.start_char, f.tail.end_char))
+        for f in doc._.osint_relations or []
+    ]
 
 
-def add_model_facts(doc: Doc, facts: list[dict]) -> None:
-    if doc._.relations is None:
-        doc._.relations = []
-    doc._.relations.extend(facts)
+def add_model_facts(doc: Doc, facts: list[RelationFact]) -> None:
+    add_relations(doc, facts)
 
 
 def entity_keys(doc: Doc) -> Callable[[tuple], Any]:
-    """Mention (start_char, end_char) -> its entity: the resolver's cluster when it has run,
-    else the mention's lowercased text (so a repeated name is one entity)."""
-    cluster_of: dict[tuple, int] = {}
-    for n, members in enumerate(doc._.clusters or []):
-        for m in members:
-            cluster_of[tuple(m)] = n
+    """Mention (start_char, end_char) -> its entity: the resolver's when it has run, else
+    the mention's name (so a repeated name is one entity)."""
+    index = entity_index(doc) if doc._.osint_clusters is not None else {}
     text = doc.text
 
     def key(mention: tuple) -> Any:
         mention = tuple(mention)
-        return cluster_of.get(mention, text[mention[0] : mention[1]].lower())
+        return index.get(mention, " ".join(text[mention[0] : mention[1]].lower().split()))
 
     return key
