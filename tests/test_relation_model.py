@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy
 import pytest
@@ -181,3 +182,21 @@ def test_a_threshold_for_a_label_it_does_not_predict_is_an_error():
     nlp = spacy.blank("en")
     with pytest.raises(ValueError, match="ALIAS_OF"):
         nlp.add_pipe("osint_relation_model", config={"thresholds": {"ALIAS_OF": 0.5}})
+
+
+def test_its_training_config_trains_and_the_output_loads(trained, tmp_path):
+    """configs/train/relations.cfg through `spacy train` (a few steps), then spacy.load."""
+    from spacy.cli.train import train as spacy_train
+    from spacy.tokens import DocBin
+
+    nlp, docs, _, _ = trained
+    corpus = tmp_path / "t.spacy"
+    DocBin(docs=docs, store_user_data=True).to_disk(corpus)
+    config = Path(__file__).resolve().parents[1] / "configs" / "train" / "relations.cfg"
+    overrides = {"paths.train": str(corpus), "paths.dev": str(corpus), "training.max_steps": 4, "training.eval_frequency": 2}
+    spacy_train(config, tmp_path / "out", overrides=overrides)
+    loaded = spacy.load(tmp_path / "out" / "model-last")
+    pipe = loaded.get_pipe("osint_relation_model")
+    assert pipe.threshold == 0.9 and pipe.thresholds["LEADS"] > 1
+    (spans, probs), = pipe.predict([docs[0]])
+    assert len(spans) == len(probs) > 0
