@@ -88,6 +88,7 @@ def test_train_smoke_cnn(tmp_path):
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     info = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert "ner" in info["pipe"] and "osint_typer" in info["pipe"] and "osint_relations" in info["pipe"]
+    assert info["pipe"].index("osint_relation_model") == info["pipe"].index("osint_relations") + 1
     assert {"ARMED_GROUP", "UNIT", "WEAPON"} <= set(info["labels"])
     labels = {label for _, label in info["ents"]}
     assert labels <= {"PERSON", "ARMED_GROUP", "UNIT", "ORG", "PLACE", "WEAPON", "CALIBRE"}

@@ -247,7 +247,7 @@ def train_command(
     gold: List[Path] = typer.Argument(..., help="Training gold: files or folders in any format `evaluate` reads."),
     dev: List[Path] = typer.Option(..., "--dev", help="Development gold (model selection); repeatable."),
     output: Path = typer.Option(Path("models/osint-extract"), "--output", "-o", help="Folder for the trained osint-extract pipeline."),
-    train_config: Optional[Path] = typer.Option(None, "--train-config", help="spaCy training config; default configs/train/cnn.cfg."),
+    train_config: Optional[List[Path]] = typer.Option(None, "--train-config", help="spaCy training config, one `spacy train` run each (repeatable); default configs/train/cnn.cfg then relations.cfg."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline whose components are fine-tuned (default: the config's paths.base)."),
     format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Gold format ({', '.join(FORMATS)}); detected when left out."),
@@ -266,7 +266,7 @@ def train_command(
         overrides["training.eval_frequency"] = max(1, min(max_steps, 200))
     try:
         nlp = run_training(
-            gold, dev, output, train_config=train_config, config=config, base=model, work_dir=work_dir,
+            gold, dev, output, train_config=train_config or None, config=config, base=model, work_dir=work_dir,
             overrides=overrides, format=format, label_map=label_map, seed=seed,
         )
     except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:

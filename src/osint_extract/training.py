@@ -44,11 +44,20 @@ class ConversionReport:
         )
 
 
-def train_config_path(config: str | Path | None = None) -> Path:
-    path = Path(config) if config else configs_dir() / "train" / "cnn.cfg"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: training config not found")
-    return path
+# The default training: the entity recogniser (cnn.cfg), then the relation classifier on
+# gold entities (relations.cfg); each is a separate `spacy train` run, combined after.
+DEFAULT_TRAIN_CONFIGS = ("cnn.cfg", "relations.cfg")
+
+
+def train_config_paths(configs: Sequence[str | Path] | str | Path | None = None) -> list[Path]:
+    if configs is None:
+        paths = [configs_dir() / "train" / name for name in DEFAULT_TRAIN_CONFIGS]
+    else:
+        paths = [Path(configs)] if isinstance(configs, (str, Path)) else [Path(c) for c in configs]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: training config not found")
+    return paths
 
 
 def gold_to_docs(gold: Iterable[dict[str, Any]], nlp: Language, report: ConversionReport | None = None) -> list[Doc]:
@@ -135,7 +144,7 @@ def train(
     dev: Sequence[str | Path],
     output: str | Path,
     *,
-    train_config: str | Path | None = None,
+    train_config: Sequence[str | Path] | str | Path | None = None,
     config: str | Path | None = None,
     base: str | None = None,
     work_dir: str | Path | None = None,
@@ -145,8 +154,9 @@ def train(
     max_docs: int | None = None,
     seed: int | None = None,
 ) -> Language:
-    """Train the components of `train_config` on the gold and save the osint-extract
-    pipeline with them to `output`. Returns the saved pipeline."""
+    """Train the components of each training config (default: DEFAULT_TRAIN_CONFIGS) on
+    the gold, one `spacy train` run each, and save the osint-extract pipeline with their
+    best models' components to `output`. Returns the saved pipeline."""
     from spacy.cli.train import train as spacy_train
 
     from .pipeline import base_name, load_base
@@ -166,10 +176,13 @@ def train(
         cfg_overrides["training.seed"] = seed
         cfg_overrides["system.seed"] = seed
     cfg_overrides.update(overrides or {})
-    random.seed(cfg_overrides.get("training.seed", 0))
-    spacy_train(train_config_path(train_config), work / "trained", overrides=cfg_overrides, use_gpu=-1)
-    best = work / "trained" / "model-best"
-    nlp = combine(best, config=config, base=base)
+    runs = []
+    for train_cfg in train_config_paths(train_config):
+        random.seed(cfg_overrides.get("training.seed", 0))
+        run_dir = work / "trained" / train_cfg.stem
+        spacy_train(train_cfg, run_dir, overrides=cfg_overrides, use_gpu=-1)
+        runs.append(run_dir / "model-best")
+    nlp = combine(*runs, config=config, base=base)
     if output.exists():
         shutil.rmtree(output)
     nlp.to_disk(output)
