@@ -105,3 +105,27 @@ def test_train_reports_bad_gold(tmp_path):
     assert run.returncode == 2
     assert "bad.jsonl:1" in run.stderr and "outside text" in run.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_committed_trained_pipeline_loads_with_plain_spacy(tmp_path):
+    """models/osint-extract loads with spacy.load in a fresh interpreter (entry points, no
+    import of osint_extract) and finds a group on no list with the trained NER."""
+    model = ROOT / "models" / "osint-extract"
+    if not (model / "meta.json").is_file():
+        pytest.skip("models/osint-extract not built (make model)")
+    script = (
+        "import json, spacy\n"
+        f"nlp = spacy.load({str(model)!r})\n"
+        "doc = nlp('The Red Heron Brotherhood is led by commander Tomas Varga and controls the port of Kelvara.')\n"
+        "print(json.dumps({'pipe': nlp.pipe_names, 'ents': [[e.text, e.label_] for e in doc.ents],"
+        " 'facts': [[f.head.text, f.label, f.tail.text, f.pattern] for f in doc._.osint_relations or []]}))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    info = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert {"ner", "osint_relations", "osint_relation_model"} <= set(info["pipe"])
+    ents = {text: label for text, label in info["ents"]}
+    assert ents.get("Tomas Varga") == "PERSON"
+    assert ents.get("Red Heron Brotherhood") == "ARMED_GROUP"
+    assert ents.get("Kelvara") == "PLACE"
+    assert any(label == "LEADS" and head == "Tomas Varga" for head, label, _, _ in info["facts"])
