@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/corpus
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test bench clean model
 
 $(BIN)/osint-extract: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,10 @@ $(BIN)/osint-extract: pyproject.toml
 
 install: $(BIN)/osint-extract
 
+# The transformer extra is for the transformer training smoke test: its torch==2.13.0 is a CPU
+# build where pip is set up with a local wheel of it (see README "Trained components").
 $(VENV)/.test-deps: $(BIN)/osint-extract
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,transformer]'
 	touch $@
 
 install-test: $(VENV)/.test-deps
@@ -28,6 +30,11 @@ demo: install
 
 test: install-test
 	$(BIN)/python -m pytest -q tests
+
+# The shipped trained pipeline (entity recogniser and relation classifier, fixed seeds),
+# rebuilt from the corpus's train split, selected on its dev split; the test split is never read.
+model: install
+	$(BIN)/osint-extract train corpus/gold/train.jsonl --dev corpus/gold/dev.jsonl --output models/osint-extract --work-dir build/model-training
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dask]'

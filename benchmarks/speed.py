@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import osint_extract
-from osint_extract.pipeline import load_base
+from osint_extract.pipeline import is_osint_pipeline, load_base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +55,8 @@ def main() -> None:
     n_words = sum(len(t.split()) for t in texts)
     bare = load_base(args.model)
     full = osint_extract.load(args.model)
+    if is_osint_pipeline(bare):  # a trained or built osint-extract pipeline: time it against the config's base
+        bare = load_base()
     # warm up both (first calls build caches)
     list(bare.pipe(texts[:5]))
     list(full.pipe(texts[:5]))

@@ -242,6 +242,39 @@ def build_model(
     typer.echo(f"{nlp.meta['name']} {nlp.meta['version']} ({', '.join(nlp.pipe_names)}) -> {out}", err=True)
 
 
+@app.command("train")
+def train_command(
+    gold: List[Path] = typer.Argument(..., help="Training gold: files or folders in any format `evaluate` reads."),
+    dev: List[Path] = typer.Option(..., "--dev", help="Development gold (model selection); repeatable."),
+    output: Path = typer.Option(Path("models/osint-extract"), "--output", "-o", help="Folder for the trained osint-extract pipeline."),
+    train_config: Optional[List[Path]] = typer.Option(None, "--train-config", help="spaCy training config, one `spacy train` run each (repeatable); default configs/train/cnn.cfg then relations.cfg."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline whose components are fine-tuned (default: the config's paths.base)."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Gold format ({', '.join(FORMATS)}); detected when left out."),
+    label_map: Optional[str] = typer.Option(None, "--label-map", help="Map gold labels onto the schema first (a name under configs/labelmaps/ or a YAML file)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Override the config's training.max_steps (a smoke test needs a few)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Override the config's seed."),
+    work_dir: Optional[Path] = typer.Option(None, "--work-dir", help="Folder for the DocBins and spaCy's checkpoints; default beside OUTPUT."),
+) -> None:
+    """Train the statistical components (entity recogniser, relation classifier) on gold
+    annotations with `spacy train`, and save the osint-extract pipeline with them to
+    OUTPUT, to pass to --model."""
+    from .training import train as run_training
+
+    overrides = {"training.max_steps": max_steps} if max_steps else {}
+    if max_steps:
+        overrides["training.eval_frequency"] = max(1, min(max_steps, 200))
+    try:
+        nlp = run_training(
+            gold, dev, output, train_config=train_config or None, config=config, base=model, work_dir=work_dir,
+            overrides=overrides, format=format, label_map=label_map, seed=seed,
+        )
+    except (GoldFormatError, FileNotFoundError, ModelNotFound, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{nlp.meta['name']} {nlp.meta['version']} ({', '.join(nlp.pipe_names)}) -> {output}", err=True)
+
+
 def print_scores(scores) -> None:
     """The score tables as rich tables on stdout (plain text when not a terminal)."""
     console = Console(width=max(100, Console().width))

@@ -2,7 +2,10 @@
 
 A general English NER knows ORG, not armed groups or state units. Head words inside a
 name ("Sinaloa Cartel", "41st Armored Brigade") and nouns around it ("the mega-gang X",
-"X prison") decide the label, so groups on no list are still typed right.
+"X prison") decide the label, so groups on no list are still typed right. The trained
+pipeline's NER is trained on the schema's own labels: they pass through unmapped, and the
+same head-word and context rules still re-type its ORG, PERSON and PLACE spans (see the
+README's "Trained components" for the whole policy).
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
+from .schema import ENTITY_LABELS
 from .spans import add_entities, set_source
 
 
@@ -172,7 +176,9 @@ class EntityTyper(LexiconComponent):
 
     def _type(self, ent: Span) -> tuple[str | None, str]:
         ner_label = ent.label_
-        label = self.ner_labels.get(ner_label)
+        # A NER trained on the schema (osint-extract train) needs no mapping; its labels
+        # go through the same re-typing as a general NER's.
+        label = self.ner_labels.get(ner_label, ner_label if ner_label in ENTITY_LABELS else None)
         if ner_label in self.retype_anywhere or ner_label in self.retype_at_edges:
             by_name, source = self._name_word_label(ent, anywhere=ner_label in self.retype_anywhere)
             if by_name is not None:

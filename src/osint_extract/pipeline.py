@@ -17,6 +17,9 @@ from .resources import configs_dir, read_yaml
 # that it names no folder of the machine it was built on.
 CONFIGS_PLACEHOLDER = "configs"
 FACTORY_PREFIX = "osint_"
+# Components a training run fits; the rest of a trained pipeline is the rules' own.
+# ("transformer": the encoder of the transformer variant, configs/train/transformer.cfg)
+TRAINED_COMPONENTS = ("transformer", "ner", "osint_relation_model")
 
 
 class ModelNotFound(RuntimeError):
@@ -46,11 +49,18 @@ def config_path(config: str | Path | None = None) -> Path:
     return path
 
 
-def read_config(config: str | Path | None = None, base: str | Path | None = None) -> Config:
+def read_config(
+    config: str | Path | None = None,
+    base: str | Path | None = None,
+    trained: dict[str, str] | None = None,
+) -> Config:
     """The pipeline config with ${paths.configs} set to its own folder, and the base
     pipeline replaced by `base` when given. When a base lacks a component the config
     sources, or has others, the sourced components become the base's own, so any
-    installed pipeline can be the base."""
+    installed pipeline can be the base. `trained` maps component names to the pipelines
+    (a `spacy train` output or a trained pipeline) they are sourced from: in the place of
+    the component of that name, or, for one the config lacks, after the component
+    TRAINED_AFTER names."""
     path = config_path(config)
     overrides = {"paths.configs": str(path.parent.resolve())}
     if base is not None:
@@ -58,7 +68,34 @@ def read_config(config: str | Path | None = None, base: str | Path | None = None
     cfg = Config().from_disk(path, overrides=overrides)
     if base is not None:
         cfg = _sourced_from(cfg, _base_components(base))
+    if trained:
+        cfg = _with_trained(cfg, trained)
     return cfg
+
+
+# Where a trained component the config does not name goes: after this component (or last).
+# The relation model goes last: after the rules' relations and the resolver's entities, whichever
+# order those two run in.
+TRAINED_AFTER = {"osint_relation_model": None, "transformer": "lemmatizer"}
+
+
+def _with_trained(cfg: Config, trained: dict[str, str]) -> Config:
+    cfg = Config(cfg)
+    pipeline = list(cfg["nlp"]["pipeline"])
+    for name, source in trained.items():
+        cfg["components"][name] = {"source": source}
+        if name not in pipeline:
+            after = TRAINED_AFTER.get(name)
+            pipeline.insert(pipeline.index(after) + 1 if after in pipeline else len(pipeline), name)
+    cfg["nlp"]["pipeline"] = pipeline
+    return cfg
+
+
+def trained_components_of(path: str | Path) -> list[str]:
+    """The trainable components a trained pipeline adds to the rules: those of its
+    pipeline whose factory is a trainable one (ner, the relation model)."""
+    meta = spacy.util.load_meta(Path(path) / "meta.json")
+    return [name for name in meta.get("pipeline", []) if name in TRAINED_COMPONENTS]
 
 
 def _base_components(base: str | Path) -> list[str]:
@@ -119,10 +156,25 @@ def is_osint_pipeline(nlp: Language) -> bool:
     return any(nlp.get_pipe_meta(name).factory.startswith(FACTORY_PREFIX) for name in nlp.component_names)
 
 
-def assemble(config: str | Path | None = None, base: str | Path | None = None) -> Language:
+def assemble(
+    config: str | Path | None = None,
+    base: str | Path | None = None,
+    trained: str | Path | list[str | Path] | None = None,
+    trained_components: list[str] | None = None,
+) -> Language:
     """What `spacy assemble` builds: sourced components as they are, the others
-    initialised from the data files the config names (read now, so edits count)."""
-    cfg = read_config(config, base)
+    initialised from the data files the config names (read now, so edits count). With
+    `trained` (one or more trained pipelines), their components of TRAINED_COMPONENTS
+    come from them (only those named in `trained_components`, when given), a later
+    pipeline's winning where two have one."""
+    paths = [] if trained is None else [trained] if isinstance(trained, (str, Path)) else list(trained)
+    sources = {
+        name: str(Path(path).resolve())
+        for path in paths
+        for name in trained_components_of(path)
+        if trained_components is None or name in trained_components
+    }
+    cfg = read_config(config, base, sources)
     base = cfg["paths"]["base"]
     try:
         nlp = load_model_from_config(cfg, auto_fill=True, validate=True)
@@ -144,14 +196,17 @@ def assemble(config: str | Path | None = None, base: str | Path | None = None) -
     from . import __version__
 
     nlp.meta["version"] = __version__
-    nlp.meta["description"] = f"osint-extract rules and lexicons on {base}"
+    nlp.meta["description"] = f"osint-extract rules and lexicons on {base}" + (
+        f", trained {', '.join(sources)}" if sources else ""
+    )
     return nlp
 
 
 def load(model: str | Path | None = None, config: str | Path | None = None) -> Language:
     """The full pipeline. `model` is either a built osint-extract pipeline (a folder or
-    package made by `build-model`, `spacy assemble` or training), used as it is, or a base
-    pipeline to build the config's components on; by default the config's base."""
+    package made by `build-model`, `spacy assemble` or `osint-extract train`, such as the
+    trained models/osint-extract), used as it is, or a base pipeline to build the config's
+    rule components on; by default the config's base (the rules on the base's own NER)."""
     if model is not None:
         nlp = load_base(model)
         if is_osint_pipeline(nlp):

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""The threshold curve of the relation classifier on a gold split (the dev split: never test).
+
+Runs the full pipeline once with the classifier keeping every fact it predicts (threshold 0),
+then cuts its facts by probability and scores: one threshold for all labels, and each label's
+F1 at each threshold (the rules' facts are never cut). The thresholds in configs/train/cnn.cfg
+(`threshold`, `thresholds`) are read off this output.
+
+    python scripts/relation_thresholds.py MODEL [corpus/gold/dev.jsonl]
+
+MODEL: a `spacy train` output (its model-best / model-last: the rules come from
+configs/config.cfg) or a built osint-extract pipeline that has osint_relation_model.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+
+import spacy
+
+from osint_extract.evaluation import read_gold
+from osint_extract.extraction import extract_many
+from osint_extract.pipeline import assemble
+from osint_extract.relation_model import LABELS
+from osint_extract.scoring import score_documents
+
+NAME = "osint_relation_model"
+GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model")
+    ap.add_argument("gold", nargs="?", default="corpus/gold/dev.jsonl")
+    args = ap.parse_args()
+    if "test" in Path(args.gold).name:
+        raise SystemExit(f"{args.gold}: thresholds are chosen on dev, never on the blind test split")
+    nlp = spacy.load(args.model)
+    if "osint_relations" not in nlp.pipe_names:  # a training output: the rules come from configs/
+        nlp = assemble(trained=args.model, trained_components=[NAME])
+    pipe = nlp.get_pipe(NAME)
+    print(f"configured: threshold {pipe.threshold}, per label {pipe.thresholds or '{}'}")
+    pipe.threshold, pipe.thresholds = 0.0, {}
+    gold = read_gold([args.gold])
+    preds = [r.to_dict() for r in extract_many(((d["id"], d["text"]) for d in gold), nlp=nlp)]
+
+    def relations(cut: dict[str, float]) -> dict:
+        docs = copy.deepcopy(preds)
+        for d in docs:
+            d["relations"] = [r for r in d["relations"] if r["pattern"] != NAME or r["confidence"] >= cut.get(r["label"], 2.0)]
+        return score_documents(gold, docs).to_dict()["relations"]
+
+    def prf(row: dict) -> str:
+        return f"P {row['precision']:.3f}  R {row['recall']:.3f}  F {row['f1']:.3f}"
+
+    print(f"rules only (no classifier facts): {prf(relations({})['micro'])}")
+    print("one threshold for every label: relations micro")
+    for th in GRID:
+        print(f"  {th:.2f}  {prf(relations(dict.fromkeys(LABELS, th))['micro'])}")
+    print("F1 of each label by threshold (last column: the classifier off for that label)")
+    print("  " + " " * 12 + " ".join(f"{t:>5}" for t in GRID) + "   off")
+    for label in LABELS:
+        cells = [relations({label: th}).get(label, {}).get("f1", 0.0) for th in GRID]
+        cells.append(relations({}).get(label, {}).get("f1", 0.0))
+        print(f"  {label:12s}" + " ".join(f"{f:5.3f}" for f in cells))
+
+
+if __name__ == "__main__":
+    main()
