@@ -34,7 +34,7 @@ test: install-test
 # The shipped trained pipeline (entity recogniser and relation classifier, fixed seeds),
 # rebuilt from the corpus's train split, selected on its dev split; the test split is never read.
 model: install
-	$(BIN)/osint-extract train corpus/gold/train.jsonl --dev corpus/gold/dev.jsonl --output models/osint-extract --work-dir build/model-training
+	$(BIN)/osint-extract train corpus/gold/train.jsonl --dev corpus/gold/dev.jsonl --output models/osint-extract-trained --work-dir build/model-training
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dask]'

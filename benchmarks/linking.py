@@ -16,12 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from osint_extract.batch import run_batch
-from osint_extract.exports import FORMATS, export
-from osint_extract.linking import LinkingRules, link_entities
-from osint_extract.run_folder import RunFolder
+from osint_extract.runs.batch import run_batch
+from osint_extract.io.exports import FORMATS, export
+from osint_extract.runs.linking import LinkingRules, link_entities
+from osint_extract.io.run_folder import RunFolder
 from osint_extract.names import mention_name
-from osint_extract.tables import controls_table
+from osint_extract.io.tables import controls_table
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "docs"
 

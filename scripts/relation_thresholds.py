@@ -19,11 +19,11 @@ from pathlib import Path
 
 import spacy
 
-from osint_extract.evaluation import read_gold
-from osint_extract.extraction import extract_many
+from osint_extract.evaluation.runs import read_gold
+from osint_extract.runs.extraction import extract_many
 from osint_extract.pipeline import assemble
-from osint_extract.relation_model import LABELS
-from osint_extract.scoring import score_documents
+from osint_extract.components.relation_model import LABELS
+from osint_extract.evaluation.scoring import score_documents
 
 NAME = "osint_relation_model"
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)

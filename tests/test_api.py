@@ -115,7 +115,7 @@ def test_documents_line_is_written_piecewise_with_the_bytes_of_one_dump(nlp):
     import io
     import json
 
-    from osint_extract.tables import write_document
+    from osint_extract.io.tables import write_document
 
     text = (
         "The Jalisco New Generation Cartel (CJNG), led by Nemesio Oseguera, controls Aguililla. "
@@ -131,8 +131,8 @@ def test_documents_line_is_written_piecewise_with_the_bytes_of_one_dump(nlp):
 def test_doc_extensions_hold_spans_that_the_result_is_made_of(nlp):
     """The library's Doc view and its Result view say the same: clusters are lists of
     mention Spans (canonical first), facts hold Spans of the same Doc."""
-    from osint_extract.facts import RelationFact
-    from osint_extract.results import doc_to_result
+    from osint_extract.components.facts import RelationFact
+    from osint_extract.io.results import doc_to_result
 
     text = "The Frente Kobra (FK) controls Tumaco. Commander Rafael Duarte leads the FK. Duarte fled."
     doc = nlp(text)

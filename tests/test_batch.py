@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from osint_extract.batch import CACHE_DIR, run_batch
+from osint_extract.runs.batch import CACHE_DIR, run_batch
 from helpers import copy_dev_documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,7 +182,7 @@ def test_a_write_failing_mid_run_names_the_file_and_keeps_the_tables(nlp, tmp_pa
 
     from typer.testing import CliRunner
 
-    from osint_extract import batch
+    from osint_extract.runs import batch
     from osint_extract.cli import app
 
     src = tmp_path / "in"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from osint_extract.batch import CACHE_DIR
-from osint_extract.documents import temp_file_is_orphaned, temp_prefix
+from osint_extract.runs.batch import CACHE_DIR
+from osint_extract.io.documents import temp_file_is_orphaned, temp_prefix
 from helpers import copy_dev_documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,7 +242,7 @@ def test_runs_sharing_an_output_folder_keep_each_others_temp_files(nlp, tmp_path
 
     # a live run's temp files (this test process is alive), and a dead run's (a finished process)
     dead = subprocess.run(
-        [sys.executable, "-c", "from pathlib import Path; from osint_extract.documents import temp_prefix; print(temp_prefix(Path('documents.jsonl')))"],
+        [sys.executable, "-c", "from pathlib import Path; from osint_extract.io.documents import temp_prefix; print(temp_prefix(Path('documents.jsonl')))"],
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     (out / CACHE_DIR / "ab").mkdir(parents=True)

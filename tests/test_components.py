@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import osint_extract
-from osint_extract.extraction import extract
+from osint_extract.runs.extraction import extract
 from osint_extract.resources import configs_dir
-from osint_extract.spans import set_source, source_of
+from osint_extract.components.spans import set_source, source_of
 
 
 
@@ -397,7 +397,7 @@ def test_user_pattern_file_extends_the_pipeline(nlp, extended_config):
 
 
 def test_pattern_file_with_unknown_label_is_rejected(tmp_path):
-    from osint_extract.gazetteer import Gazetteer
+    from osint_extract.components.gazetteer import Gazetteer
     from osint_extract.resources import read_patterns
 
     path = tmp_path / "bad.jsonl"

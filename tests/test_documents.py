@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from osint_extract.documents import GoldFormatError, iter_jsonl, read_jsonl, write_jsonl
+from osint_extract.io.documents import GoldFormatError, iter_jsonl, read_jsonl, write_jsonl
 
 TEXT = "Tren de Aragua controls Tocorón."
 
@@ -200,7 +200,7 @@ def test_write_jsonl_failure_leaves_existing_file_untouched(tmp_path: Path) -> N
 def test_every_reader_checks_a_document_alike(tmp_path: Path, line: str, doc_id: str | None, problem: str) -> None:
     """One validator: `read_jsonl` and the format readers' own path (taken with a label
     map) stop at the same problem with the same message."""
-    from osint_extract.formats import read_documents
+    from osint_extract.io.formats import read_documents
 
     path = write_lines(tmp_path / "gold.jsonl", [json.dumps(good("ok")), "", line])
     label_map = tmp_path / "schema.yml"

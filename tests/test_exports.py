@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import osint_extract
 from osint_extract.cli import app
-from osint_extract.exports import NEO4J_EDGE_HEADER, NEO4J_NODE_HEADER, check_ftm, read_gexf
-from osint_extract.run_folder import RunFolder
+from osint_extract.io.exports import NEO4J_EDGE_HEADER, NEO4J_NODE_HEADER, check_ftm, read_gexf
+from osint_extract.io.run_folder import RunFolder
 from helpers import copy_dev_documents
 
 runner = CliRunner()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from osint_extract.documents import GoldFormatError, write_jsonl
-from osint_extract.formats import (
+from osint_extract.io.documents import GoldFormatError, write_jsonl
+from osint_extract.io.formats import (
     FORMATS,
     GoldFormatWarning,
     detect_format,

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from osint_extract import cli
 from osint_extract.cli import app
-from osint_extract.documents import GoldFormatError
-from osint_extract.formats import GoldFormatWarning, read_documents, write_documents
+from osint_extract.io.documents import GoldFormatError
+from osint_extract.io.formats import GoldFormatWarning, read_documents, write_documents
 
 runner = CliRunner()
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from osint_extract import inputs
-from osint_extract.inputs import InputDocument, InputError, chunks, discover, iter_documents, read_texts
+from osint_extract.io import inputs
+from osint_extract.io.inputs import InputDocument, InputError, chunks, discover, iter_documents, read_texts
 
 
 # --------------------------------------------------------------------------- helpers

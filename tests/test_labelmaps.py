@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from osint_extract.formats import read_documents
-from osint_extract.labelmaps import LabelMap
+from osint_extract.io.formats import read_documents
+from osint_extract.io.labelmaps import LabelMap
 from osint_extract.schema import SYMMETRIC
 
 TEXT = "Niño Guerrero leads Tren de Aragua, which controls Tocorón and fights the ELN in May."
@@ -145,7 +145,7 @@ def test_read_documents_pred_side(tmp_path: Path) -> None:
 
 def test_mapped_documents_score(tmp_path: Path) -> None:
     """Mapped gold and predictions go through the scorer restricted to the shared labels."""
-    from osint_extract.scoring import score_documents
+    from osint_extract.evaluation.scoring import score_documents
 
     lm = LabelMap.load("re3d")
     pred = lm.apply_pred([pred_doc()])

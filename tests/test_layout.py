@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 import osint_extract
-from osint_extract.batch import run_batch
-from osint_extract.documents import read_jsonl
-from osint_extract.extraction import extract_many
-from osint_extract.inputs import _pdf_reader
-from osint_extract.results import doc_to_result
-from osint_extract.scoring import score_documents
-from osint_extract.segmentation import WINDOW, window
+from osint_extract.runs.batch import run_batch
+from osint_extract.io.documents import read_jsonl
+from osint_extract.runs.extraction import extract_many
+from osint_extract.io.inputs import _pdf_reader
+from osint_extract.io.results import doc_to_result
+from osint_extract.evaluation.scoring import score_documents
+from osint_extract.components.segmentation import WINDOW, window
 from helpers import copy_dev_documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,7 +201,7 @@ def test_pdf_with_hard_wrapped_lines_scores_like_the_plain_text(nlp):
 
 
 def test_extract_processes_a_long_text_in_chunks(nlp):
-    from osint_extract.extraction import CHUNK_LENGTH
+    from osint_extract.runs.extraction import CHUNK_LENGTH
 
     docs = read_jsonl(DEV)
     text = "\n\n".join(d["text"] for d in docs)

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 import osint_extract
 from osint_extract import Entity, Mention, Relation, Result
 from osint_extract.cli import app
-from osint_extract.linking import RUN_ENTITY_COLUMNS, LinkingRules, link_entities
-from osint_extract.run_folder import RunFolder, RunFolderError
-from osint_extract.tables import controls_table
+from osint_extract.runs.linking import RUN_ENTITY_COLUMNS, LinkingRules, link_entities
+from osint_extract.io.run_folder import RunFolder, RunFolderError
+from osint_extract.io.tables import controls_table
 
 runner = CliRunner()
 G, PL, P, W = "ARMED_GROUP", "PLACE", "PERSON", "WEAPON"

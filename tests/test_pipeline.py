@@ -56,7 +56,7 @@ def test_spacy_load_in_a_fresh_interpreter_without_configs_gives_the_same_output
     expected = [r.to_dict() for r in osint_extract.extract_many(texts, nlp=nlp)]
     script = NO_CONFIGS + f"""
 import json, spacy
-from osint_extract.results import doc_to_result
+from osint_extract.io.results import doc_to_result
 nlp = spacy.load({str(saved)!r})
 texts = json.load(open({str(tmp_path / 'in.json')!r}))
 out = [doc_to_result(doc, doc_id).to_dict() for doc, doc_id in nlp.pipe(((t, i) for i, t in texts), as_tuples=True)]

@@ -12,8 +12,8 @@ import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from osint_extract.facts import RelationFact, add_relations
-from osint_extract.relation_model import CLASSES, GOLD_KEY, _gold_classes, candidates
+from osint_extract.components.facts import RelationFact, add_relations
+from osint_extract.components.relation_model import CLASSES, GOLD_KEY, _gold_classes, candidates
 from osint_extract.schema import relation_allowed
 
 TEXTS = [

@@ -17,8 +17,8 @@ import yaml
 from spacy.tokens import Span
 
 import osint_extract
-from osint_extract.facts import RelationFact
-from osint_extract.relations import LexiconError, slot_registry, validate_relation_lexicon
+from osint_extract.components.facts import RelationFact
+from osint_extract.components.relations import LexiconError, slot_registry, validate_relation_lexicon
 from osint_extract.schema import relation_allowed
 
 LEXICON = Path(__file__).resolve().parents[1] / "configs" / "lexicons" / "relations.yml"

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import osint_extract
 from osint_extract.cli import app
-from osint_extract.report import MARKER, _split_evidence, page_name
+from osint_extract.io.report import MARKER, _split_evidence, page_name
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,7 +205,7 @@ def test_failed_build_keeps_the_previous_report(run_dir, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importlib.import_module("osint_extract.report"), "_document_page", broken)
+    monkeypatch.setattr(importlib.import_module("osint_extract.io.report"), "_document_page", broken)
     with pytest.raises(RuntimeError):
         osint_extract.report(copy)
     assert (copy / "report" / "index.html").read_bytes() == before

@@ -117,9 +117,9 @@ import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
-from osint_extract.facts import RelationFact
+from osint_extract.components.facts import RelationFact
 from osint_extract.names import mention_name
-from osint_extract.results import doc_to_result
+from osint_extract.io.results import doc_to_result
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "corpus" / "docs"
 

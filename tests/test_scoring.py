@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from osint_extract.scoring import PRF, Scores, score_documents
+from osint_extract.evaluation.scoring import PRF, Scores, score_documents
 
 
 def ent(text: str, eid: str, surface: str, label: str, nth: int = 0) -> dict[str, Any]:

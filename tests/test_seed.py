@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import osint_extract
-from osint_extract.documents import read_jsonl
+from osint_extract.io.documents import read_jsonl
 
 
 def test_seed_entity_scores(nlp, seed_path):

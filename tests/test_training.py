@@ -108,11 +108,11 @@ def test_train_reports_bad_gold(tmp_path):
 
 
 def test_committed_trained_pipeline_loads_with_plain_spacy(tmp_path):
-    """models/osint-extract loads with spacy.load in a fresh interpreter (entry points, no
+    """models/osint-extract-trained loads with spacy.load in a fresh interpreter (entry points, no
     import of osint_extract) and finds a group on no list with the trained NER."""
     model = ROOT / "models" / "osint-extract"
     if not (model / "meta.json").is_file():
-        pytest.skip("models/osint-extract not built (make model)")
+        pytest.skip("models/osint-extract-trained not built (make model)")
     script = (
         "import json, spacy\n"
         f"nlp = spacy.load({str(model)!r})\n"

@@ -24,7 +24,7 @@ from thinc.api import Config  # noqa: E402
 
 import osint_extract  # noqa: E402
 from osint_extract import training  # noqa: E402
-from osint_extract.encoders import EncoderNotFound, encoder_path, packaged_transformer  # noqa: E402
+from osint_extract.components.encoders import EncoderNotFound, encoder_path, packaged_transformer  # noqa: E402
 from osint_extract.schema import ENTITY_LABELS  # noqa: E402
 
 from helpers import ROOT  # noqa: E402

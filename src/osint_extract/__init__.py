@@ -2,17 +2,17 @@
 controls what, from security-analysis texts."""
 from __future__ import annotations
 
-from .documents import GoldFormatError, read_jsonl, write_jsonl
-from .evaluation import evaluate
-from .exports import graph
-from .extraction import extract, extract_many, get_pipeline
-from .linking import RunEntities, link_entities
+from .io.documents import GoldFormatError, read_jsonl, write_jsonl
+from .evaluation.runs import evaluate
+from .io.exports import graph
+from .runs.extraction import extract, extract_many, get_pipeline
+from .runs.linking import RunEntities, link_entities
 from .pipeline import ModelNotFound, load
-from .report import report
-from .results import Entity, Mention, Relation, Result
-from .run_folder import RunFolder, RunFolderError
-from .scoring import PRF, Scores, score_documents
-from .tables import controls_table, entities_table, mentions_table, relations_table
+from .io.report import report
+from .io.results import Entity, Mention, Relation, Result
+from .io.run_folder import RunFolder, RunFolderError
+from .evaluation.scoring import PRF, Scores, score_documents
+from .io.tables import controls_table, entities_table, mentions_table, relations_table
 
 __version__ = "0.1.0"
 

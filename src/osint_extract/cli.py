@@ -15,17 +15,17 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from .documents import GoldFormatError
-from .formats import FORMATS, GoldFormatWarning, read_documents, write_documents
-from .evaluation import evaluate as run_evaluation
-from .evaluation import write_report
-from .scoring import SECTIONS
-from .batch import BatchInterrupted, OutputError, run_batch
-from .distributed import quiet_dask_logs
-from .inputs import discover
+from .io.documents import GoldFormatError
+from .io.formats import FORMATS, GoldFormatWarning, read_documents, write_documents
+from .evaluation.runs import evaluate as run_evaluation
+from .evaluation.runs import write_report
+from .evaluation.scoring import SECTIONS
+from .runs.batch import BatchInterrupted, OutputError, run_batch
+from .runs.distributed import quiet_dask_logs
+from .io.inputs import discover
 from .pipeline import ModelNotFound, load
-from .report import ReportError
-from .report import report as build_report
+from .io.report import ReportError
+from .io.report import report as build_report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -246,7 +246,7 @@ def build_model(
 def train_command(
     gold: List[Path] = typer.Argument(..., help="Training gold: files or folders in any format `evaluate` reads."),
     dev: List[Path] = typer.Option(..., "--dev", help="Development gold (model selection); repeatable."),
-    output: Path = typer.Option(Path("models/osint-extract"), "--output", "-o", help="Folder for the trained osint-extract pipeline."),
+    output: Path = typer.Option(Path("models/osint-extract-trained"), "--output", "-o", help="Folder for the trained osint-extract pipeline."),
     train_config: Optional[List[Path]] = typer.Option(None, "--train-config", help="spaCy training config, one `spacy train` run each (repeatable); default configs/train/cnn.cfg then relations.cfg."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline whose components are fine-tuned (default: the config's paths.base)."),
@@ -326,8 +326,8 @@ def export_command(
 ) -> None:
     """Export a run: the who-controls-what network as GEXF 1.3 and GraphML, FollowTheMoney
     entities, Neo4j bulk-import CSVs, and Parquet copies of every table."""
-    from .exports import export as run_export
-    from .run_folder import RunFolderError
+    from .io.exports import export as run_export
+    from .io.run_folder import RunFolderError
 
     formats = [f.strip().lower() for item in to for f in item.split(",") if f.strip()]
     try:

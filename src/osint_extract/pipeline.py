@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex, get_sourced_components, load_model_from_config, registry
 from thinc.api import Config
 
-from . import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
+from .components import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
 from .resources import configs_dir, read_yaml
 
 # The config's value of ${paths.configs}, written back into a built pipeline's config so
@@ -205,7 +205,7 @@ def assemble(
 def load(model: str | Path | None = None, config: str | Path | None = None) -> Language:
     """The full pipeline. `model` is either a built osint-extract pipeline (a folder or
     package made by `build-model`, `spacy assemble` or `osint-extract train`, such as the
-    trained models/osint-extract), used as it is, or a base pipeline to build the config's
+    trained models/osint-extract-trained), used as it is, or a base pipeline to build the config's
     rule components on; by default the config's base (the rules on the base's own NER)."""
     if model is not None:
         nlp = load_base(model)

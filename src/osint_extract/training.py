@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from thinc.api import Config
 
-from .evaluation import read_gold
+from .evaluation.runs import read_gold
 from .resources import configs_dir
 
 # doc.user_data key of the gold relations in the training DocBins: a list of
@@ -109,7 +109,7 @@ def write_docbin(docs: Sequence[Doc], path: str | Path) -> Path:
 
 
 def read_gold_paths(paths: Sequence[str | Path], format: str | None = None, label_map: str | None = None) -> list[dict[str, Any]]:
-    from .labelmaps import LabelMap
+    from .io.labelmaps import LabelMap
 
     lm = LabelMap.load(label_map) if label_map else None
     return read_gold(paths, format=format, label_map=lm)

@@ -33,7 +33,7 @@ import jinja2
 from spacy import displacy
 
 from .run_folder import RunFolder, read_run
-from .schema import ENTITY_LABELS, SYMMETRIC
+from ..schema import ENTITY_LABELS, SYMMETRIC
 from .tables import CONTROL_RELATIONS
 
 REPORT_DIR = "report"
@@ -133,7 +133,7 @@ def _swap_in(build: Path, target: Path) -> None:
 
 def _templates() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("osint_extract", "report_templates"),
+        loader=jinja2.PackageLoader("osint_extract", "io/report_templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -169,10 +169,10 @@ def page_name(doc_id: str) -> str:
 
 
 def _build(run: RunFolder, out: Path, build: Path, max_network_edges: int) -> ReportStats:
-    from . import __version__
+    from .. import __version__
 
     env = _templates()
-    css = _package_text("osint_extract", "report_templates/report.css")
+    css = _package_text("osint_extract", "io/report_templates/report.css")
     colors = {label: LABEL_COLORS.get(label, "#ddd") for label in ENTITY_LABELS}
     documents, anchors = _document_pages(run, env.get_template("document.html"), build / "docs", css, colors)
     rows = _control_rows(run, anchors, {d[0]: d[1] for d in documents})
@@ -200,7 +200,7 @@ def _build(run: RunFolder, out: Path, build: Path, max_network_edges: int) -> Re
     }
     errors = run.table("errors")
     vis_js, vis_css = _vis_assets()
-    report_js = _package_text("osint_extract", "report_templates/report.js")
+    report_js = _package_text("osint_extract", "io/report_templates/report.js")
     # Only the page's own two scripts may run (allowed by their hashes); nothing may be fetched.
     csp = f"default-src 'none'; script-src {_csp_hash(vis_js)} {_csp_hash(report_js)}; style-src 'unsafe-inline'; img-src data:"
     index = env.get_template("index.html").render(

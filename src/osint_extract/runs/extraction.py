@@ -10,9 +10,9 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .pipeline import load
-from .inputs import chunks
-from .results import Result, ResultMerger, doc_to_result
+from ..pipeline import load
+from ..io.inputs import chunks
+from ..io.results import Result, ResultMerger, doc_to_result
 
 _loaded: dict[tuple[str | None, str | None], Language] = {}
 

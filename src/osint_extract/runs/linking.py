@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from .resources import configs_dir, read_patterns, read_yaml
-from .results import Result
-from .names import UnionFind
+from ..resources import configs_dir, read_patterns, read_yaml
+from ..io.results import Result
+from ..names import UnionFind
 
 RUN_ENTITY_COLUMNS = ["id", "name", "label", "aliases", "documents", "mentions", "curated_id"]
 _PUNCT = re.compile(r"[^\w\s]|_")
@@ -48,7 +48,7 @@ class LinkingRules:
     def from_config(cls, config: str | Path | None = None) -> "LinkingRules":
         """The rules of a pipeline config: its lexicons/linking.yml (the bundled one when
         its folder has none) and the ids of its curated gazetteers' phrase patterns."""
-        from .pipeline import read_config
+        from ..pipeline import read_config
 
         cfg = read_config(config)
         folder = Path(cfg["paths"]["configs"])

@@ -26,7 +26,7 @@ from itertools import islice
 from pathlib import Path
 
 from .extraction import extract_many, get_pipeline
-from .results import Result, as_dict, result_from_dict
+from ..io.results import Result, as_dict, result_from_dict
 
 
 def _extract_batch(items: list[tuple[str, str]], model: str | None, config: str | None, max_length: int | None) -> list[dict]:

@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .schema import ENTITY_LABELS
+from ..schema import ENTITY_LABELS
 from .spans import add_entities, set_source
 
 

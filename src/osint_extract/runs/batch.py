@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
 from .distributed import extract_in_processes
-from .documents import atomic_writer, temp_file_is_orphaned, temp_prefix
+from ..io.documents import atomic_writer, temp_file_is_orphaned, temp_prefix
 from .extraction import CHUNK_LENGTH, extract_many, get_pipeline
-from .inputs import InputError, chunks, discover, read_texts
-from .results import Result, as_dict, merge_results, result_from_dict
-from .tables import write_outputs
+from ..io.inputs import InputError, chunks, discover, read_texts
+from ..io.results import Result, as_dict, merge_results, result_from_dict
+from ..io.tables import write_outputs
 
 CACHE_DIR = ".osint-cache"
 MANIFEST = "manifest.csv"

@@ -16,8 +16,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .lexicons import LexiconComponent
-from .resources import read_patterns, read_wordlist, resolve
-from .schema import ENTITY_LABELS
+from ..resources import read_patterns, read_wordlist, resolve
+from ..schema import ENTITY_LABELS
 from .segmentation import without_soft_breaks
 from .spans import add_entities, set_label, source_of
 

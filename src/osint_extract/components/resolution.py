@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 
 from .facts import RelationFact, relations_of
 from .lexicons import LexiconComponent
-from .names import UnionFind, mention_name
+from ..names import UnionFind, mention_name
 from .segmentation import Sentences
 from .spans import alias_links
 

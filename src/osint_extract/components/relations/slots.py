@@ -5,7 +5,7 @@ a function registered here under "<kind>:<name>" (kind "verb" or "noun"), so a n
 construction is a new registered function, not an edit of the component. Other packages
 register slots through the ``osint_extract_relation_slots`` entry point group, or in code::
 
-    from osint_extract.relations.slots import slot_registry
+    from osint_extract.components.relations.slots import slot_registry
 
     @slot_registry.register("noun:sponsor")
     def sponsor(ctx, tok):  # -> the tokens that name the argument

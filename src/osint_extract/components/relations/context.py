@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from ..facts import RelationFact
-from ..schema import relation_allowed
+from ...schema import relation_allowed
 from ..segmentation import Sentences, window
 from .lexicon import RelationLexicon, Rule
 

@@ -16,9 +16,9 @@ import pandas as pd
 
 from .documents import atomic_writer
 from .inputs import InputError
-from .linking import EntityLinker, RunEntities, link_entities
+from ..runs.linking import EntityLinker, RunEntities, link_entities
 from .results import Result
-from .schema import SYMMETRIC
+from ..schema import SYMMETRIC
 
 MENTION_COLUMNS = ["doc_id", "entity_id", "start", "end", "text", "label", "sentence"]
 ENTITY_COLUMNS = ["doc_id", "entity_id", "name", "label", "mentions", "aliases"]

@@ -41,8 +41,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .names import UnionFind, mention_name, sentence_around
-from .schema import ENTITY_LABELS, RELATION_LABELS, SYMMETRIC
+from ..names import UnionFind, mention_name, sentence_around
+from ..schema import ENTITY_LABELS, RELATION_LABELS, SYMMETRIC
 
 __all__ = ["PRF", "Scores", "ScoringError", "score_documents"]
 

@@ -20,11 +20,11 @@ import networkx as nx
 import pandas as pd
 
 from .documents import atomic_writer
-from .linking import LinkingRules
-from .resources import read_yaml
+from ..runs.linking import LinkingRules
+from ..resources import read_yaml
 from .results import Result
 from .run_folder import TABLES, RunFolder
-from .schema import SYMMETRIC
+from ..schema import SYMMETRIC
 
 FORMATS = ("gexf", "graphml", "ftm", "neo4j", "parquet")
 NEO4J_NODE_HEADER = ["id:ID", "name", "label", "aliases:string[]", "documents:int", "mentions:int", "curated_id", ":LABEL"]
@@ -42,7 +42,7 @@ def graph(source: RunFolder | str | Path | Iterable[Result], config: str | Path 
         source = RunFolder(source, config)
     if isinstance(source, RunFolder):
         return graph_from_tables(source.table("entities_run"), source.table("controls"))
-    from .linking import link_entities
+    from ..runs.linking import link_entities
     from .tables import controls_table
 
     results = list(source)
@@ -189,8 +189,8 @@ def _fits(spec: dict, head, tail) -> bool:
 
 
 def _ftm_mapping(config: str | Path | None) -> Path:
-    from .pipeline import read_config
-    from .resources import configs_dir
+    from ..pipeline import read_config
+    from ..resources import configs_dir
 
     folder = Path(read_config(config)["paths"]["configs"])
     path = folder / "lexicons" / "ftm.yml"

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from spacy.tokens import Span
 
 from ..facts import RelationFact
-from ..schema import ARMS
+from ...schema import ARMS
 from .arguments import MOD_DEPS, fill_one, resolve, resolve_one
 from .context import Arg, DocContext, is_subjectish, name_of
 from .lexicon import Rule

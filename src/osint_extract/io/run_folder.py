@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .documents import GoldFormatError, iter_jsonl
-from .linking import RunEntities, link_entities
+from ..runs.linking import RunEntities, link_entities
 from .results import Entity, Mention, Relation, Result, result_from_dict
 
 TABLES = ("mentions", "entities", "relations", "controls", "entities_run", "errors", "manifest")
@@ -101,7 +101,7 @@ class RunFolder:
 
     def _from_cache(self, doc_id: str, text: str) -> Result | None:
         """The document's exact Result from the run's cache, if it holds this text."""
-        from .batch import ResultCache
+        from ..runs.batch import ResultCache
 
         entry = ResultCache(self.path, "")._read(doc_id)
         try:

@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .formats import FormatReport, read_documents
-from .labelmaps import LabelMap
-from .extraction import extract_many, get_pipeline
-from .pipeline import load_base
-from .results import doc_to_result
-from .schema import SYMMETRIC
-from .tables import atomic_writer
+from ..io.formats import FormatReport, read_documents
+from ..io.labelmaps import LabelMap
+from ..runs.extraction import extract_many, get_pipeline
+from ..pipeline import load_base
+from ..io.results import doc_to_result
+from ..schema import SYMMETRIC
+from ..io.tables import atomic_writer
 from .scoring import Scores, score_documents
 
 

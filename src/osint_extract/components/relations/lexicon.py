@@ -15,7 +15,7 @@ from typing import Any
 from spacy.matcher import DependencyMatcher
 from spacy.vocab import Vocab
 
-from ..schema import ENTITY_LABELS, RELATION_LABELS
+from ...schema import ENTITY_LABELS, RELATION_LABELS
 from .slots import SlotFunc, get_slot, slot_names
 
 ROLES = ("head", "tail", "pairs")

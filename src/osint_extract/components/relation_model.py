@@ -41,8 +41,8 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Dropout, Linear, Model, Relu, chain
 from thinc.types import Floats2d, Ints2d
 
-from .resources import configs_dir, read_data
-from .schema import ENTITY_LABELS, RELATION_TYPES, SYMMETRIC, relation_allowed
+from ..resources import configs_dir, read_data
+from ..schema import ENTITY_LABELS, RELATION_TYPES, SYMMETRIC, relation_allowed
 from .facts import RelationFact, add_relations, entity_index
 
 # class 0 is "no relation"

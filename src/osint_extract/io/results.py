@@ -8,10 +8,10 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from .facts import RelationFact
-from .names import mention_name
-from .schema import SYMMETRIC
-from .segmentation import Sentences, sentence_text
+from ..components.facts import RelationFact
+from ..names import mention_name
+from ..schema import SYMMETRIC
+from ..components.segmentation import Sentences, sentence_text
 
 
 @dataclass(frozen=True, slots=True)

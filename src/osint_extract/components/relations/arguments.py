@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
-from ..schema import ARMS
+from ...schema import ARMS
 from .context import Arg, DocContext
 from .negation import has_negative_determiner
 from .slots import agent, is_passive, relative_pronoun

@@ -56,7 +56,7 @@ from typing import Any
 
 from .documents import GoldFormatError, atomic_writer, json_lines, write_jsonl
 from .labelmaps import LabelMap
-from .schema import ENTITY_LABELS, RELATION_LABELS, RELATION_TYPES, relation_allowed
+from ..schema import ENTITY_LABELS, RELATION_LABELS, RELATION_TYPES, relation_allowed
 
 __all__ = [
     "FORMATS",

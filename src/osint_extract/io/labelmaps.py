@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import resources
-from .schema import SYMMETRIC
+from .. import resources
+from ..schema import SYMMETRIC
 
 __all__ = ["LabelMap"]
 

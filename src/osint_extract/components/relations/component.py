@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..facts import RelationFact, add_relations
 from ..lexicons import LexiconComponent
-from ..schema import ARMS, SYMMETRIC
+from ...schema import ARMS, SYMMETRIC
 from .arguments import fill, locations, resolve
 from .context import Arg, DocContext, name_of
 from .frames import arms_lists, name_frames, seizures, where_clauses

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 import srsly
 
-from .resources import read_data, resolve
+from ..resources import read_data, resolve
 
 LEXICON_FILE = "lexicon.json"
 

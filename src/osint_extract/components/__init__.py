@@ -1,0 +1,1 @@
+"""The spaCy pipeline components (registered factories) and the helpers they share."""

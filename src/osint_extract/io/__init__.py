@@ -1,0 +1,1 @@
+"""Input and output: reading documents and gold in every format, results, tables, exports, the report."""
