@@ -303,3 +303,32 @@ def test_a_run_redoes_a_document_whose_cache_file_is_cut_short(nlp, tmp_path):
     again = run_batch([src], out)
     assert (again.processed, again.reused) == (1, first.processed - 1)
     assert tables(out) == before
+
+
+def test_pieces_join_chunks_in_any_order_as_merge_results_does(nlp):
+    """Chunks coming back out of order (several workers, dask) are merged in text order
+    as they become mergeable: the same result as merging them all at the end."""
+    import random
+
+    from osint_extract.batch import Pieces
+    from osint_extract.extraction import extract_many
+    from osint_extract.inputs import chunks
+    from osint_extract.results import merge_results
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))[:4])
+    pieces = Pieces(1500)
+    items = list(pieces.split("doc", text))
+    assert len(items) > 5
+    parts = list(extract_many(items, nlp=nlp, max_length=1500))
+    offsets = [offset for offset, _ in chunks(text, 1500)]
+    expected = merge_results("doc", list(zip(offsets, parts)))
+    for seed in range(3):
+        order = parts[:]
+        random.Random(seed).shuffle(order)
+        if seed == 0:
+            order = parts[:]
+        pieces = Pieces(1500)
+        list(pieces.split("doc", text))
+        joined = [pieces.join(part) for part in order]
+        assert joined[:-1] == [None] * (len(order) - 1)
+        assert joined[-1] == expected and joined[-1].text == text

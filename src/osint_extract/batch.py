@@ -33,7 +33,7 @@ from .distributed import extract_in_processes
 from .documents import atomic_writer, temp_file_is_orphaned, temp_prefix
 from .extraction import CHUNK_LENGTH, extract_many, get_pipeline
 from .inputs import InputError, chunks, discover, read_texts
-from .results import Entity, Mention, Relation, Result, as_dict, merge_results
+from .results import Entity, Mention, Relation, Result, ResultMerger, as_dict
 from .tables import write_outputs
 
 CACHE_DIR = ".osint-cache"
@@ -186,8 +186,9 @@ def write_result(fh: IO[str], result: Result, header: dict[str, Any]) -> None:
 
 def read_result(fh: IO[bytes], header_limit: int = -1) -> tuple[dict[str, Any], Result]:
     """(header, Result) back from `write_result`'s lines, read one line at a time straight
-    into the result's objects. Raises ValueError for anything but a complete file. Mentions
-    that share a sentence (or a label) share one string, as in the extracted result."""
+    into the result's objects. Raises ValueError for anything but a complete file. Equal
+    strings of mentions and relations (sentences, names, labels, evidence) are one string,
+    as the extracted result shares them, and a mention's entity id is its entity's."""
     lines = iter(fh)
 
     def line() -> Any:
@@ -210,11 +211,18 @@ def read_result(fh: IO[bytes], header_limit: int = -1) -> tuple[dict[str, Any], 
         entity = Entity(e["id"], e["name"], e["label"], [], e["aliases"])
         for _ in range(e["mentions"]):
             m = line()
-            m["label"] = shared.setdefault(m["label"], m["label"])
-            m["sentence"] = shared.setdefault(m["sentence"], m["sentence"])
+            for key in ("label", "text", "sentence"):
+                m[key] = shared.setdefault(m[key], m[key])
+            if m["entity_id"] == entity.id:
+                m["entity_id"] = entity.id
             entity.mentions.append(Mention(**m))
         entities.append(entity)
-    relations = [Relation(**line()) for _ in range(header["relations"])]
+    relations = []
+    for _ in range(header["relations"]):
+        r = line()
+        for key in ("label", "evidence", "pattern", "head_name", "tail_name"):
+            r[key] = shared.setdefault(r[key], r[key])
+        relations.append(Relation(**r))
     if len(entities) != header["entities"] or sum(len(e.mentions) for e in entities) != header["mentions"]:
         raise ValueError("counts do not match the header")
     if line() != {"end": count} or next(lines, None) is not None:
@@ -360,12 +368,15 @@ class Pieces:
     """Documents longer than `limit` characters cut into chunks that travel on their own
     (so one long document keeps every worker busy, and progress moves chunk by chunk),
     and put back together as the chunks' results come back, in whatever order: the same
-    cut and the same merge as `extract_many` makes for a long document."""
+    cut and the same merge as `extract_many` makes for a long document. Each chunk's
+    result is merged as soon as the chunks before it are in and then dropped, so a long
+    document costs the memory of its result (plus chunks that came early), not of all
+    its chunks' results and the merged result at once."""
 
     def __init__(self, limit: int):
         self.limit = limit
-        self._chunk_of: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc id, offset, chunks of the doc)
-        self._results: dict[str, list[tuple[int, Result]]] = {}
+        self._chunk_of: dict[str, tuple[str, int, int, int]] = {}  # chunk id -> (doc id, k, offset, chunks of the doc)
+        self._joining: dict[str, _Joining] = {}
 
     def split(self, doc_id: str, text: str) -> Iterator[tuple[str, str]]:
         """(id, text) items for a document: itself, or its chunks (ids "<doc id>\\x00<k>")."""
@@ -375,7 +386,7 @@ class Pieces:
         parts = chunks(text, self.limit)
         for k, (offset, part) in enumerate(parts):
             chunk_id = f"{doc_id}\x00{k}"
-            self._chunk_of[chunk_id] = (doc_id, offset, len(parts))
+            self._chunk_of[chunk_id] = (doc_id, k, offset, len(parts))
             yield chunk_id, part
 
     def join(self, result: Result) -> Result | None:
@@ -383,13 +394,24 @@ class Pieces:
         own result), else None."""
         if result.id not in self._chunk_of:
             return result
-        doc_id, offset, count = self._chunk_of.pop(result.id)
-        parts = self._results.setdefault(doc_id, [])
-        parts.append((offset, result))
-        if len(parts) < count:
+        doc_id, k, offset, count = self._chunk_of.pop(result.id)
+        joining = self._joining.get(doc_id) or self._joining.setdefault(doc_id, _Joining(ResultMerger(doc_id)))
+        joining.early[k] = (offset, result)
+        del result
+        while joining.next in joining.early:  # chunks in text order, as merge_results takes them
+            joining.merger.add(*joining.early.pop(joining.next))
+            joining.next += 1
+        if joining.next < count:
             return None
-        del self._results[doc_id]
-        return merge_results(doc_id, sorted(parts, key=lambda part: part[0]))
+        del self._joining[doc_id]
+        return joining.merger.result()
+
+
+@dataclass
+class _Joining:
+    merger: ResultMerger
+    next: int = 0  # the chunk to merge next
+    early: dict[int, tuple[int, Result]] = field(default_factory=dict)  # chunks that came before it
 
 
 def prepare_output(out: Path) -> None:
