@@ -205,3 +205,128 @@ def test_a_write_failing_mid_run_names_the_file_and_keeps_the_tables(nlp, tmp_pa
     assert result.exit_code == 2
     assert result.output.strip() == f"error: {caught.value.path}: no space left on device"
     assert tables(out) == before
+
+
+def _tricky_result():
+    """A result whose strings need JSON escapes: newlines, U+2028, quotes, non-ASCII."""
+    from osint_extract.io.results import Entity, Mention, Relation, Result
+
+    text = 'Ana "la Jefa" Pérez\nleads\u2028the Cártel del Golfo.\r\n{"end": 3}\n'
+    sentence = text[:40]
+    ana = Entity("E1", 'Ana "la Jefa" Pérez', "PERSON", aliases=["Pérez"])
+    ana.mentions += [Mention("m1", 0, 19, "PERSON", 'Ana "la Jefa" Pérez', "E1", sentence)]
+    cartel = Entity("E2", "Cártel del Golfo", "ORG")
+    cartel.mentions += [Mention("m2", 30, 46, "ORG", "Cártel del Golfo", "E2", sentence)]
+    relation = Relation("E1", "E2", "LEADS", 0.8125, text[:47], 0, 47, "nsubj-dobj\n", "m1", "m2", ana.name, cartel.name, 3)
+    return Result("dir/ünï code#7", text, [ana, cartel], [relation])
+
+
+def _corpus_results(nlp):
+    from osint_extract.runs.extraction import extract_many
+
+    texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(CORPUS.glob("*.txt"))[:6]]
+    long_text = "\n\n".join(text for _, text in texts)  # cut into chunks and merged
+    return [*extract_many(texts, nlp=nlp), *extract_many([("long", long_text)], nlp=nlp, max_length=3000)]
+
+
+def test_a_cached_result_round_trips_exactly(nlp, tmp_path):
+    from osint_extract.runs.batch import ResultCache
+    from osint_extract.io.results import as_dict
+
+    cache = ResultCache(tmp_path, "fp1")
+    results = [_tricky_result(), *_corpus_results(nlp)]
+    assert any(len(r.relations) > 3 and len(r.entities) > 10 for r in results)
+    for result in results:
+        cache.save(result, "sha-" + result.id)
+        assert cache.has(result.id, "sha-" + result.id)
+        assert not cache.has(result.id, "another digest")
+        assert not ResultCache(tmp_path, "fp2").has(result.id, "sha-" + result.id)
+        loaded = cache.load(result.id)
+        assert loaded == result
+        assert as_dict(loaded) == as_dict(result)
+        assert [type(m.start) for m in loaded.mentions] == [int] * len(loaded.mentions)
+        # mentions of one sentence share its string, as in the extracted result
+        sentences = {}
+        for m in loaded.mentions:
+            assert sentences.setdefault(m.sentence, m.sentence) is m.sentence
+        entry = cache._read(result.id)  # the plain-data view run_folder.py reads
+        assert (entry["sha256"], entry["fingerprint"], entry["result"]) == ("sha-" + result.id, "fp1", as_dict(result))
+    with pytest.raises(KeyError):
+        cache.load("never saved")
+
+
+def test_a_truncated_or_old_cache_file_is_not_a_result(nlp, tmp_path):
+    import json
+
+    from osint_extract.runs.batch import ResultCache
+    from osint_extract.io.results import as_dict
+
+    cache = ResultCache(tmp_path, "fp")
+    result = _corpus_results(nlp)[-1]
+    cache.save(result, "sha")
+    path = cache._path(result.id)
+    whole = path.read_bytes()
+    lines = whole.splitlines(keepends=True)
+    assert len(lines) == 3 + len(result.entities) + len(result.mentions) + len(result.relations)
+    cuts = {len(whole) - 1, len(whole) - len(lines[-1]), len(whole) - len(lines[-1]) - 1, len(lines[0]), 0, 1}
+    cuts |= set(range(1, len(whole), max(1, len(whole) // 40)))
+    for cut in sorted(cuts):
+        path.write_bytes(whole[:cut])
+        assert not cache.has(result.id, "sha"), cut
+        with pytest.raises(KeyError):
+            cache.load(result.id)
+        assert cache._read(result.id) is None
+    # a line lost in the middle, the final line kept
+    path.write_bytes(b"".join(lines[:5] + lines[6:]))
+    with pytest.raises(KeyError):
+        cache.load(result.id)
+    # an entry of the earlier single-object format is not read (the document is redone)
+    old = {"doc_id": result.id, "sha256": "sha", "fingerprint": "fp", "result": as_dict(result)}
+    path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    assert not cache.has(result.id, "sha")
+    path.write_bytes(whole)
+    assert cache.has(result.id, "sha") and cache.load(result.id) == result
+
+
+def test_a_run_redoes_a_document_whose_cache_file_is_cut_short(nlp, tmp_path):
+    src = tmp_path / "in"
+    copy_dev_documents(src)
+    out = tmp_path / "out"
+    first = run_batch([src], out)
+    before = tables(out)
+    files = sorted((out / CACHE_DIR).rglob("*.json"))
+    assert len(files) == first.processed
+    cut = files[len(files) // 2]
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    again = run_batch([src], out)
+    assert (again.processed, again.reused) == (1, first.processed - 1)
+    assert tables(out) == before
+
+
+def test_pieces_join_chunks_in_any_order_as_merge_results_does(nlp):
+    """Chunks coming back out of order (several workers, dask) are merged in text order
+    as they become mergeable: the same result as merging them all at the end."""
+    import random
+
+    from osint_extract.runs.batch import Pieces
+    from osint_extract.runs.extraction import extract_many
+    from osint_extract.io.inputs import chunks
+    from osint_extract.io.results import merge_results
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))[:4])
+    pieces = Pieces(1500)
+    items = list(pieces.split("doc", text))
+    assert len(items) > 5
+    parts = list(extract_many(items, nlp=nlp, max_length=1500))
+    offsets = [offset for offset, _ in chunks(text, 1500)]
+    expected = merge_results("doc", list(zip(offsets, parts)))
+    for seed in range(3):
+        order = parts[:]
+        random.Random(seed).shuffle(order)
+        if seed == 0:
+            order = parts[:]
+        pieces = Pieces(1500)
+        list(pieces.split("doc", text))
+        joined = [pieces.join(part) for part in order]
+        assert joined[:-1] == [None] * (len(order) - 1)
+        assert joined[-1] == expected and joined[-1].text == text

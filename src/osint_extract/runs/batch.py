@@ -1,7 +1,7 @@
 """Batch runs over document folders: resumable, crash-safe, parallel or distributed.
 
-Each finished document's result is stored in the output folder's cache (one small JSON
-file per document, written atomically) under the document's content hash and the
+Each finished document's result is stored in the output folder's cache (one JSON-lines
+file per document, written atomically and read back a line at a time) under the document's content hash and the
 pipeline's fingerprint. A run processes only documents without a stored result for their
 current content, then writes the tables from the cache in document-id order. So a rerun
 skips finished work, redoes changed documents, and a run killed at any moment, run again,
@@ -24,16 +24,16 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .. import __version__
 from .distributed import extract_in_processes
 from ..io.documents import atomic_writer, temp_file_is_orphaned, temp_prefix
 from .extraction import CHUNK_LENGTH, extract_many, get_pipeline
 from ..io.inputs import InputError, chunks, discover, read_texts
-from ..io.results import Result, as_dict, merge_results, result_from_dict
+from ..io.results import Entity, Mention, Relation, Result, ResultMerger, as_dict
 from ..io.tables import write_outputs
 
 CACHE_DIR = ".osint-cache"
@@ -65,7 +65,28 @@ def pipeline_fingerprint(nlp: Any, config: str | Path | None = None) -> str:
 
 
 class ResultCache:
-    """Finished documents' results in the output folder, one file per document."""
+    """Finished documents' results in the output folder, one file per document.
+
+    A file holds JSON lines, written and read back one piece at a time, so a long
+    document's result is never held as one dict or one JSON text (see `write_result` and
+    `read_result`):
+
+        {"osint_cache": 2, "doc_id": ..., "sha256": ..., "fingerprint": ..., counts}
+        "<the text>"
+        {"id": ..., "name": ..., "label": ..., "aliases": [...], "mentions": k}   an entity,
+        {"id": ..., "start": ..., ...}                                 then its k mentions
+        ...
+        {"head": ..., "tail": ..., ...}                                 one line per relation
+        {"end": <number of lines before this one>}
+
+    A file is written to a temp file and moved into place when complete; a file that is
+    cut short anyway (no final line, or lines missing) is not a result. Files of the
+    earlier single-object format have no such header and are not results either: the
+    document is extracted again and its file replaced.
+    """
+
+    FORMAT = 2
+    HEADER_LIMIT = 1 << 16  # a header line is short; an old single-object file is not read whole
 
     def __init__(self, out_dir: Path, fingerprint: str):
         self.root = out_dir / CACHE_DIR
@@ -75,26 +96,142 @@ class ResultCache:
         key = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
-    def _read(self, doc_id: str) -> dict | None:
+    def _header(self, doc_id: str) -> dict | None:
+        """The file's header if the file is complete (its final line counts its lines),
+        else None. Reads the first and the last line only."""
         try:
-            return json.loads(self._path(doc_id).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            with self._path(doc_id).open("rb") as fh:
+                header = _json_line(fh.readline(self.HEADER_LIMIT))
+                if not isinstance(header, dict) or header.get("osint_cache") != self.FORMAT or header.get("doc_id") != doc_id:
+                    return None
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, size - 4096))
+                tail = fh.read()
+        except OSError:
             return None
+        end = _json_line(tail[:-1].rsplit(b"\n", 1)[-1] + b"\n") if tail.endswith(b"\n") else None
+        if not isinstance(end, dict) or end.get("end") != _line_count(header):
+            return None
+        return header
+
+    def _read(self, doc_id: str) -> dict | None:
+        """The cache entry as plain data: {"doc_id", "sha256", "fingerprint", "result":
+        the result as `as_dict` gives it}, or None if there is no complete entry."""
+        try:
+            header, result = self._read_result(doc_id)
+        except KeyError:
+            return None
+        return {"doc_id": doc_id, "sha256": header["sha256"], "fingerprint": header["fingerprint"], "result": as_dict(result)}
 
     def has(self, doc_id: str, digest: str) -> bool:
-        entry = self._read(doc_id)
-        return entry is not None and entry["sha256"] == digest and entry["fingerprint"] == self.fingerprint
+        header = self._header(doc_id)
+        return header is not None and header["sha256"] == digest and header["fingerprint"] == self.fingerprint
 
     def save(self, result: Result, digest: str) -> None:
-        entry = {"doc_id": result.id, "sha256": digest, "fingerprint": self.fingerprint, "result": as_dict(result)}
+        header = {"osint_cache": self.FORMAT, "doc_id": result.id, "sha256": digest, "fingerprint": self.fingerprint}
         with atomic_writer(self._path(result.id)) as fh:
-            fh.write(json.dumps(entry, ensure_ascii=False))
+            write_result(fh, result, header)
 
     def load(self, doc_id: str) -> Result:
-        entry = self._read(doc_id)
-        if entry is None:
+        return self._read_result(doc_id)[1]
+
+    def _read_result(self, doc_id: str) -> tuple[dict, Result]:
+        try:
+            with self._path(doc_id).open("rb") as fh:
+                header, result = read_result(fh, self.HEADER_LIMIT)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            raise KeyError(doc_id) from None
+        if header.get("osint_cache") != self.FORMAT or header.get("doc_id") != doc_id:
             raise KeyError(doc_id)
-        return result_from_dict(entry["result"])
+        return header, result
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_line(line: bytes) -> Any:
+    """A complete line's JSON value, or None (no line end: cut short, or longer than read)."""
+    if not line.endswith(b"\n"):
+        return None
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def _line_count(header: dict) -> int | None:
+    """Lines before the final one: header, text, entities, mentions, relations."""
+    try:
+        return 2 + int(header["entities"]) + int(header["mentions"]) + int(header["relations"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def write_result(fh: IO[str], result: Result, header: dict[str, Any]) -> None:
+    """`result` as the cache's JSON lines (see `ResultCache`) after `header` (which gets
+    the counts), one entity, mention and relation at a time."""
+    mentions = sum(len(e.mentions) for e in result.entities)
+    header = {**header, "entities": len(result.entities), "mentions": mentions, "relations": len(result.relations)}
+    fh.write(_dumps(header) + "\n")
+    fh.write(_dumps(result.text) + "\n")
+    for e in result.entities:
+        fh.write(_dumps({"id": e.id, "name": e.name, "label": e.label, "aliases": e.aliases, "mentions": len(e.mentions)}) + "\n")
+        for m in e.mentions:
+            fh.write(_dumps({f: getattr(m, f) for f in MENTION_FIELDS}) + "\n")
+    for r in result.relations:
+        fh.write(_dumps({f: getattr(r, f) for f in RELATION_FIELDS}) + "\n")
+    fh.write(_dumps({"end": _line_count(header)}) + "\n")
+
+
+def read_result(fh: IO[bytes], header_limit: int = -1) -> tuple[dict[str, Any], Result]:
+    """(header, Result) back from `write_result`'s lines, read one line at a time straight
+    into the result's objects. Raises ValueError for anything but a complete file. Equal
+    strings of mentions and relations (sentences, names, labels, evidence) are one string,
+    as the extracted result shares them, and a mention's entity id is its entity's."""
+    lines = iter(fh)
+
+    def line() -> Any:
+        raw = next(lines, b"")
+        if not raw.endswith(b"\n"):
+            raise ValueError("cache file cut short")
+        return json.loads(raw)
+
+    header = _json_line(fh.readline(header_limit))
+    count = _line_count(header) if isinstance(header, dict) else None
+    if count is None:
+        raise ValueError("not a cache file of this format")
+    text = line()
+    if not isinstance(text, str):
+        raise ValueError("no text line")
+    shared: dict[str, str] = {}
+    entities = []
+    for _ in range(header["entities"]):
+        e = line()
+        entity = Entity(e["id"], e["name"], e["label"], [], e["aliases"])
+        for _ in range(e["mentions"]):
+            m = line()
+            for key in ("label", "text", "sentence"):
+                m[key] = shared.setdefault(m[key], m[key])
+            if m["entity_id"] == entity.id:
+                m["entity_id"] = entity.id
+            entity.mentions.append(Mention(**m))
+        entities.append(entity)
+    relations = []
+    for _ in range(header["relations"]):
+        r = line()
+        for key in ("label", "evidence", "pattern", "head_name", "tail_name"):
+            r[key] = shared.setdefault(r[key], r[key])
+        relations.append(Relation(**r))
+    if len(entities) != header["entities"] or sum(len(e.mentions) for e in entities) != header["mentions"]:
+        raise ValueError("counts do not match the header")
+    if line() != {"end": count} or next(lines, None) is not None:
+        raise ValueError("no final line, or lines after it")
+    return header, Result(header["doc_id"], text, entities, relations)
+
+
+MENTION_FIELDS = tuple(f.name for f in fields(Mention))
+RELATION_FIELDS = tuple(f.name for f in fields(Relation))
 
 
 @dataclass
@@ -213,6 +350,7 @@ def run_batch(
                 manifest.append([result.id, _source(paths_of, result.id), digest, "done", ""])
             if progress:
                 progress(words, 1)
+        piece = result = None  # the last document's result is in the cache: not held while the tables are written
         for error in report.errors:
             manifest.append([getattr(error, "doc_id", None) or "", str(error.path), "", "error", error.reason])
         _writing(out, write_outputs, (cache.load(doc_id) for doc_id in sorted(finished)), out, report.errors, config)
@@ -230,12 +368,15 @@ class Pieces:
     """Documents longer than `limit` characters cut into chunks that travel on their own
     (so one long document keeps every worker busy, and progress moves chunk by chunk),
     and put back together as the chunks' results come back, in whatever order: the same
-    cut and the same merge as `extract_many` makes for a long document."""
+    cut and the same merge as `extract_many` makes for a long document. Each chunk's
+    result is merged as soon as the chunks before it are in and then dropped, so a long
+    document costs the memory of its result (plus chunks that came early), not of all
+    its chunks' results and the merged result at once."""
 
     def __init__(self, limit: int):
         self.limit = limit
-        self._chunk_of: dict[str, tuple[str, int, int]] = {}  # chunk id -> (doc id, offset, chunks of the doc)
-        self._results: dict[str, list[tuple[int, Result]]] = {}
+        self._chunk_of: dict[str, tuple[str, int, int, int]] = {}  # chunk id -> (doc id, k, offset, chunks of the doc)
+        self._joining: dict[str, _Joining] = {}
 
     def split(self, doc_id: str, text: str) -> Iterator[tuple[str, str]]:
         """(id, text) items for a document: itself, or its chunks (ids "<doc id>\\x00<k>")."""
@@ -245,7 +386,7 @@ class Pieces:
         parts = chunks(text, self.limit)
         for k, (offset, part) in enumerate(parts):
             chunk_id = f"{doc_id}\x00{k}"
-            self._chunk_of[chunk_id] = (doc_id, offset, len(parts))
+            self._chunk_of[chunk_id] = (doc_id, k, offset, len(parts))
             yield chunk_id, part
 
     def join(self, result: Result) -> Result | None:
@@ -253,13 +394,24 @@ class Pieces:
         own result), else None."""
         if result.id not in self._chunk_of:
             return result
-        doc_id, offset, count = self._chunk_of.pop(result.id)
-        parts = self._results.setdefault(doc_id, [])
-        parts.append((offset, result))
-        if len(parts) < count:
+        doc_id, k, offset, count = self._chunk_of.pop(result.id)
+        joining = self._joining.get(doc_id) or self._joining.setdefault(doc_id, _Joining(ResultMerger(doc_id)))
+        joining.early[k] = (offset, result)
+        del result
+        while joining.next in joining.early:  # chunks in text order, as merge_results takes them
+            joining.merger.add(*joining.early.pop(joining.next))
+            joining.next += 1
+        if joining.next < count:
             return None
-        del self._results[doc_id]
-        return merge_results(doc_id, sorted(parts, key=lambda part: part[0]))
+        del self._joining[doc_id]
+        return joining.merger.result()
+
+
+@dataclass
+class _Joining:
+    merger: ResultMerger
+    next: int = 0  # the chunk to merge next
+    early: dict[int, tuple[int, Result]] = field(default_factory=dict)  # chunks that came before it
 
 
 def prepare_output(out: Path) -> None:
