@@ -180,6 +180,9 @@ def extract_on_dask(
     finally:
         with _sigint_ignored():
             if not finished:
+                # a run stopped early: what Dask says about the workers it loses (keys it could
+                # not gather, comms closed) is not the user's business, at any level
+                logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
                 for pid in worker_pids.values():  # a LocalCluster's workers: this machine's processes
                     try:
                         os.kill(pid, signal.SIGKILL)
