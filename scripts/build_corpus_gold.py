@@ -53,17 +53,18 @@ GOLD = CORPUS / "gold"
 SPLITS = ("train", "dev", "test")
 
 
-def _load_schema():
+def _load(name: str):
     # Loaded from its file so the build needs neither an installed package nor
     # whatever the package's __init__ imports.
-    path = ROOT / "src" / "osint_extract" / "schema.py"
-    spec = importlib.util.spec_from_file_location("_osint_schema", path)
+    path = ROOT / "src" / "osint_extract" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_osint_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-schema = _load_schema()
+schema = _load("schema")
+names = _load("names")
 
 
 class SpecError(SystemExit):
@@ -131,28 +132,7 @@ def build_entities(spec_path: Path, text: str, entries: list) -> tuple[list[dict
 
 
 def _name(mention: str) -> str:
-    return " ".join(mention.lower().split())
-
-
-class _Clusters:
-    """Union-find over mention texts joined by ALIAS_OF."""
-
-    def __init__(self):
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        self.parent[max(ra, rb)] = min(ra, rb)
-        return True
+    return names.mention_name(mention, 0, len(mention))
 
 
 def build_relations(spec_path: Path, entities: list[dict], first: dict[str, int], rows: list) -> list[dict]:
@@ -176,11 +156,15 @@ def build_relations(spec_path: Path, entities: list[dict], first: dict[str, int]
 
     # Names of one entity: ALIAS_OF joins them, and a repeated mention is the same name
     # (compared as the scorer compares names: lowercased, white space collapsed).
-    clusters = _Clusters()
+    clusters = names.UnionFind()
     for n, row, h, t in parsed:
-        if row[1] == "ALIAS_OF" and not clusters.union(_name(h["text"]), _name(t["text"])):
+        if row[1] != "ALIAS_OF":
+            continue
+        a, b = _name(h["text"]), _name(t["text"])
+        if clusters.find(a) == clusters.find(b):
             raise SpecError(spec_path, f"relation #{n} {row!r}",
                             "duplicate fact: the two names are already joined by ALIAS_OF")
+        clusters.union(a, b)
     seen = {}
     relations = []
     for n, row, h, t in parsed:
