@@ -174,7 +174,10 @@ def write_result(fh: IO[str], result: Result, header: dict[str, Any]) -> None:
     mentions = sum(len(e.mentions) for e in result.entities)
     header = {**header, "entities": len(result.entities), "mentions": mentions, "relations": len(result.relations)}
     fh.write(_dumps(header) + "\n")
-    fh.write(_dumps(result.text) + "\n")
+    for k in range(0, max(len(result.text), 1), TEXT_SLICE):  # the text's JSON string, a slice at a time
+        piece = _dumps(result.text[k : k + TEXT_SLICE])
+        fh.write(piece if len(result.text) <= TEXT_SLICE else piece[1:-1] if k else piece[:-1])
+    fh.write('"\n' if len(result.text) > TEXT_SLICE else "\n")
     for e in result.entities:
         fh.write(_dumps({"id": e.id, "name": e.name, "label": e.label, "aliases": e.aliases, "mentions": len(e.mentions)}) + "\n")
         for m in e.mentions:
@@ -230,6 +233,7 @@ def read_result(fh: IO[bytes], header_limit: int = -1) -> tuple[dict[str, Any], 
     return header, Result(header["doc_id"], text, entities, relations)
 
 
+TEXT_SLICE = 1 << 20  # characters; JSON escapes each character on its own, so slices join
 MENTION_FIELDS = tuple(f.name for f in fields(Mention))
 RELATION_FIELDS = tuple(f.name for f in fields(Relation))
 
