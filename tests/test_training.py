@@ -77,16 +77,10 @@ def test_train_smoke_cnn(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (tmp_path / "work" / "corpus" / "train.spacy").is_file()
-    script = (
-        "import json, spacy, sys\n"
-        f"nlp = spacy.load({str(out)!r})\n"
-        "doc = nlp('The Sinaloa Cartel fought the 41st Armored Brigade near Culiacán with AK-47 rifles.')\n"
-        "print(json.dumps({'pipe': nlp.pipe_names, 'labels': list(nlp.get_pipe('ner').labels),"
-        " 'ents': [[e.text, e.label_] for e in doc.ents]}))\n"
+    info = _in_fresh_interpreter(
+        out, "The Sinaloa Cartel fought the 41st Armored Brigade near Culiacán with AK-47 rifles.", tmp_path,
+        "'labels': list(nlp.get_pipe('ner').labels)",
     )
-    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-    info = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert "ner" in info["pipe"] and "osint_typer" in info["pipe"] and "osint_relations" in info["pipe"]
     assert info["pipe"].index("osint_relation_model") == info["pipe"].index("osint_relations") + 1
     assert {"ARMED_GROUP", "UNIT", "WEAPON"} <= set(info["labels"])
@@ -112,19 +106,27 @@ def test_committed_trained_pipeline_loads_with_plain_spacy(tmp_path):
     import of osint_extract) and finds a group on no list with the trained NER."""
     model = ROOT / "models" / "osint-extract-trained"
     assert (model / "meta.json").is_file(), "the trained pipeline is committed under models/"
-    script = (
-        "import json, spacy\n"
-        f"nlp = spacy.load({str(model)!r})\n"
-        "doc = nlp('The Red Heron Brotherhood is led by commander Tomas Varga and controls the port of Kelvara.')\n"
-        "print(json.dumps({'pipe': nlp.pipe_names, 'ents': [[e.text, e.label_] for e in doc.ents],"
-        " 'facts': [[f.head.text, f.label, f.tail.text, f.pattern] for f in doc._.osint_relations or []]}))\n"
+    info = _in_fresh_interpreter(
+        model, "The Red Heron Brotherhood is led by commander Tomas Varga and controls the port of Kelvara.", tmp_path,
+        "'facts': [[f.head.text, f.label, f.tail.text, f.pattern] for f in doc._.osint_relations or []]",
     )
-    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-    info = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert {"ner", "osint_relations", "osint_relation_model"} <= set(info["pipe"])
     ents = {text: label for text, label in info["ents"]}
     assert ents.get("Tomas Varga") == "PERSON"
     assert ents.get("Red Heron Brotherhood") == "ARMED_GROUP"
     assert ents.get("Kelvara") == "PLACE"
     assert any(label == "LEADS" and head == "Tomas Varga" for head, label, _, _ in info["facts"])
+
+
+def _in_fresh_interpreter(model: Path, text: str, cwd: Path, extra: str) -> dict:
+    """spacy.load(model) in a new interpreter (entry points only, no import of osint_extract):
+    its pipe names, the entities of `text`, and `extra` (more dict items, as source)."""
+    script = (
+        "import json, spacy\n"
+        f"nlp = spacy.load({str(model)!r})\n"
+        f"doc = nlp({text!r})\n"
+        "print(json.dumps({'pipe': nlp.pipe_names, 'ents': [[e.text, e.label_] for e in doc.ents], " + extra + "}))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=cwd)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    return json.loads(loaded.stdout.strip().splitlines()[-1])
