@@ -6,18 +6,26 @@ from pathlib import Path
 import pytest
 
 import osint_extract
+from helpers import RULES
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed"
 
 
 @pytest.fixture(scope="session")
 def nlp():
-    """The full default pipeline, loaded once for the whole session.
+    """The rules-only pipeline, loaded once for the whole session: the rules' tests pin
+    down what the rules do, whatever a trained model would add.
 
-    `get_pipeline()` is `load()` cached under the default (model, config) key, so the
-    pipeline this fixture returns is also the one `extract()`, `extract_many()`,
-    `evaluate()` and the in-process CLI use: the ~2 s load happens once, not per module.
+    `get_pipeline(RULES)` is `load(RULES)` cached, so the pipeline this fixture returns is
+    also the one `extract()`, `extract_many()`, `evaluate()` and the in-process CLI use
+    with `model=RULES` / `--model RULES`: the ~2 s load happens once, not per module.
     """
+    return osint_extract.get_pipeline(RULES)
+
+
+@pytest.fixture(scope="session")
+def trained_nlp():
+    """The default pipeline: the shipped trained one (models/osint-extract-trained)."""
     return osint_extract.get_pipeline()
 
 

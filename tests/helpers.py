@@ -5,8 +5,13 @@ import json
 import shutil
 from pathlib import Path
 
+from osint_extract.pipeline import base_name
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "corpus" / "docs"
+# The rules-only pipeline: the rule components on the config's base pipeline (as a
+# `model` argument); the default pipeline is the shipped trained one.
+RULES = base_name()
 
 
 def dev_documents() -> list[Path]:

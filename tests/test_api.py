@@ -128,14 +128,14 @@ def test_documents_line_is_written_piecewise_with_the_bytes_of_one_dump(nlp):
     assert fh.getvalue() == json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
 
 
-def test_doc_extensions_hold_spans_that_the_result_is_made_of(nlp):
+def test_doc_extensions_hold_spans_that_the_result_is_made_of(trained_nlp):
     """The library's Doc view and its Result view say the same: clusters are lists of
     mention Spans (canonical first), facts hold Spans of the same Doc."""
     from osint_extract.components.facts import RelationFact
     from osint_extract.io.results import doc_to_result
 
     text = "The Frente Kobra (FK) controls Tumaco. Commander Rafael Duarte leads the FK. Duarte fled."
-    doc = nlp(text)
+    doc = trained_nlp(text)  # the default pipeline, which extract() uses
     assert all(s.doc is doc for c in doc._.osint_clusters for s in c)
     assert {(s.start_char, s.end_char) for c in doc._.osint_clusters for s in c} == {(e.start_char, e.end_char) for e in doc.ents}
     assert all(isinstance(f, RelationFact) and f.head.doc is doc and f.tail.doc is doc for f in doc._.osint_relations)

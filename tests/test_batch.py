@@ -122,7 +122,7 @@ def test_long_documents_are_chunked_with_document_offsets(nlp, tmp_path):
     assert len(names(doc) & names(whole)) >= 0.8 * len(names(whole))
 
 
-def test_long_documents_are_cut_and_joined_as_extract_many_does(nlp, tmp_path):
+def test_long_documents_are_cut_and_joined_as_extract_many_does(trained_nlp, tmp_path):
     """A long document's chunks travel to the workers on their own and are joined again:
     the result is the library's for the same max_length, in one process or two, and the
     progress moves chunk by chunk, counting every word once."""
@@ -136,7 +136,8 @@ def test_long_documents_are_cut_and_joined_as_extract_many_does(nlp, tmp_path):
     src.mkdir()
     (src / "long.txt").write_text(long_text, encoding="utf-8")
     (src / "short.txt").write_text(short_text, encoding="utf-8")
-    expected = [r.to_dict() for r in extract_many([("long.txt", long_text), ("short.txt", short_text)], nlp=nlp, max_length=1000)]
+    # run_batch's default pipeline: the shipped trained one
+    expected = [r.to_dict() for r in extract_many([("long.txt", long_text), ("short.txt", short_text)], nlp=trained_nlp, max_length=1000)]
     for n_process in (1, 2):
         calls: list[tuple[int, int]] = []
         out = tmp_path / f"out{n_process}"

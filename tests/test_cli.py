@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from osint_extract.cli import app
+from helpers import RULES
 
 runner = CliRunner()
 
@@ -150,12 +151,14 @@ def test_evaluate_can_switch_a_component_off(nlp, tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     report = tmp_path / "scores.json"
-    assert runner.invoke(app, ["evaluate", str(gold), "--json", str(report)]).exit_code == 0
+    # the rules-only pipeline, where the calibre rules alone find calibres
+    rules = ["--model", RULES]
+    assert runner.invoke(app, ["evaluate", str(gold), "--json", str(report), *rules]).exit_code == 0
     assert json.loads(report.read_text())["entities_strict"]["CALIBRE"]["tp"] == 1
-    result = runner.invoke(app, ["evaluate", str(gold), "--disable", "osint_arms", "--json", str(report)])
+    result = runner.invoke(app, ["evaluate", str(gold), "--disable", "osint_arms", "--json", str(report), *rules])
     assert result.exit_code == 0, result.output
     assert json.loads(report.read_text())["entities_strict"]["CALIBRE"]["tp"] == 0
-    result = runner.invoke(app, ["evaluate", str(gold), "--disable", "no_such_component"])
+    result = runner.invoke(app, ["evaluate", str(gold), "--disable", "no_such_component", *rules])
     assert result.exit_code == 2 and "no_such_component" in result.output
 
 

@@ -17,6 +17,7 @@ import yaml
 
 import osint_extract
 from osint_extract.pipeline import is_osint_pipeline
+from helpers import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -76,7 +77,9 @@ def test_cli_extract_with_a_saved_pipeline_writes_identical_tables(saved: Path, 
     for doc_id, text in _corpus()[:3]:
         (inputs / doc_id).write_text(text, encoding="utf-8")
     cli = [sys.executable, "-m", "osint_extract.cli"]
-    subprocess.run(cli + ["extract", str(inputs), "--out", str(tmp_path / "default"), "--no-progress"], check=True, timeout=300)
+    # the rules assembled in memory on the base, against the same rules saved and loaded
+    subprocess.run(cli + ["extract", str(inputs), "--out", str(tmp_path / "default"), "--model", RULES, "--no-progress"],
+                   check=True, timeout=300)
     subprocess.run(cli + ["extract", str(inputs), "--out", str(tmp_path / "saved"), "--model", str(saved), "--no-progress"],
                    check=True, timeout=300)
     for name in ("documents.jsonl", "mentions.csv", "entities.csv", "relations.csv", "controls.csv"):
@@ -146,3 +149,18 @@ def test_an_edited_lexicon_counts_when_the_component_is_initialised_again(tmp_pa
     arms.initialize(lexicon=str(lexicon))
     assert ("Zarqa-9", "WEAPON") in [(e.text, e.label_) for e in nlp(text).ents]
 
+
+
+def test_the_default_is_the_trained_pipeline_and_without_one_the_rules_with_a_warning(monkeypatch, tmp_path):
+    import osint_extract.pipeline as pipeline
+    import osint_extract.resources as resources
+
+    assert resources.trained_model_dir() == ROOT / "models" / "osint-extract-trained"
+    monkeypatch.setenv(resources.MODEL_ENV, str(tmp_path))  # no meta.json there: not a pipeline
+    assert resources.trained_model_dir() == ROOT / "models" / "osint-extract-trained"
+    monkeypatch.setenv(resources.MODEL_ENV, str(ROOT / "models" / "osint-extract-trained"))
+    assert resources.trained_model_dir() == ROOT / "models" / "osint-extract-trained"
+    monkeypatch.setattr(pipeline, "trained_model_dir", lambda: None)
+    with pytest.warns(UserWarning, match="no trained osint-extract pipeline"):
+        nlp = pipeline.load()
+    assert is_osint_pipeline(nlp) and "osint_entity_model" not in nlp.pipe_names and "osint_relations" in nlp.pipe_names

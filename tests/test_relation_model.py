@@ -11,6 +11,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
+from thinc.api import Config
 
 from osint_extract.components.facts import RelationFact, add_relations
 from osint_extract.components.relation_model import CLASSES, GOLD_KEY, _gold_classes, candidates
@@ -80,12 +81,28 @@ def test_gold_facts_label_every_mention_pair_of_the_two_entities(trained):
     nlp, docs, _, _ = trained
     doc = docs[1]
     rows, spans = candidates(doc)
-    gold = _gold_classes(doc, rows)
+    gold, weight = _gold_classes(doc, rows)
+    assert (weight == 1).all()
     fights = {(h.text, t.text) for (h, t), c in zip(spans, gold) if CLASSES[c] == "FIGHTS"}
     # symmetric: both directions; the first "Blue Lake Front" is the same entity as the second
     assert ("9th Brigade", "Blue Lake Front") in fights and ("Blue Lake Front", "9th Brigade") in fights
     controls = [(h.start, t.start) for (h, t), c in zip(spans, gold) if CLASSES[c] == "CONTROLS"]
     assert len(controls) == 4  # both Blue Lake Front mentions with both Karsk mentions (adjacent sentences)
+
+
+def test_mentions_only_trains_on_the_annotated_pair_and_leaves_the_others_out(trained):
+    nlp, docs, _, _ = trained
+    doc = docs[1]
+    rows, spans = candidates(doc)
+    gold, weight = _gold_classes(doc, rows, mentions_only=True)
+    annotated = {(hs, he, ts, te) for hs, he, ts, te, label in doc.user_data[GOLD_KEY] if label == "CONTROLS"}
+    controls = [(h, t) for (h, t), c in zip(spans, gold) if CLASSES[c] == "CONTROLS"]
+    counted = [(h, t) for (h, t), c, w in zip(spans, gold, weight) if CLASSES[c] == "CONTROLS" and w > 0]
+    # every pair of the two entities keeps its class, only the annotated one counts in the loss
+    assert len(controls) == 4
+    assert [(h.start_char, h.end_char, t.start_char, t.end_char) for h, t in counted] == sorted(annotated)
+    # pairs no gold fact relates are negatives with full weight
+    assert all(w == 1 for c, w in zip(gold, weight) if c == 0)
 
 
 def test_predictions_are_allowed_by_the_schema(trained):
@@ -197,6 +214,8 @@ def test_its_training_config_trains_and_the_output_loads(trained, tmp_path):
     spacy_train(config, tmp_path / "out", overrides=overrides)
     loaded = spacy.load(tmp_path / "out" / "model-last")
     pipe = loaded.get_pipe("osint_relation_model")
-    assert pipe.threshold == 0.9 and pipe.thresholds["LEADS"] > 1
+    settings = Config().from_disk(config, interpolate=False)["components"]["osint_relation_model"]
+    assert pipe.threshold == settings["threshold"] and pipe.thresholds == settings["thresholds"]
+    assert pipe.mentions_only is settings["mentions_only"]
     (spans, probs), = pipe.predict([docs[0]])
     assert len(spans) == len(probs) > 0

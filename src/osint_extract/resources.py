@@ -14,6 +14,8 @@ import srsly
 import yaml
 
 CONFIGS_ENV = "OSINT_EXTRACT_CONFIGS"
+MODEL_ENV = "OSINT_EXTRACT_MODEL"
+TRAINED_MODEL = "osint-extract-trained"
 
 
 def configs_dir() -> Path:
@@ -34,6 +36,14 @@ def configs_dir() -> Path:
         "osint-extract configs not found; set $%s to a folder holding config.cfg (looked in: %s)"
         % (CONFIGS_ENV, ", ".join(str(p) for p in candidates))
     )
+
+
+def trained_model_dir() -> Path | None:
+    """The shipped trained pipeline, the default one: $OSINT_EXTRACT_MODEL, else the source
+    checkout's models/osint-extract-trained (editable installs); None where neither is there."""
+    candidates = [Path(os.environ[MODEL_ENV])] if os.environ.get(MODEL_ENV) else []
+    candidates.append(Path(__file__).resolve().parents[2] / "models" / TRAINED_MODEL)
+    return next((path for path in candidates if (path / "meta.json").is_file()), None)
 
 
 def resolve(path: str | Path) -> Path:

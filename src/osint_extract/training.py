@@ -44,9 +44,10 @@ class ConversionReport:
         )
 
 
-# The default training: the entity recogniser (cnn.cfg), then the relation classifier on
-# gold entities (relations.cfg); each is a separate `spacy train` run, combined after.
-DEFAULT_TRAIN_CONFIGS = ("cnn.cfg", "relations.cfg")
+# The default training: the entity recogniser (cnn.cfg), the name typer on gold entities
+# (typing.cfg), then the relation classifier on gold entities (relations.cfg); each is a
+# separate `spacy train` run, combined after.
+DEFAULT_TRAIN_CONFIGS = ("cnn.cfg", "typing.cfg", "relations.cfg")
 
 
 def train_config_paths(configs: Sequence[str | Path] | str | Path | None = None) -> list[Path]:

