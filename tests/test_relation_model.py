@@ -90,17 +90,19 @@ def test_gold_facts_label_every_mention_pair_of_the_two_entities(trained):
     assert len(controls) == 4  # both Blue Lake Front mentions with both Karsk mentions (adjacent sentences)
 
 
-def test_mentions_only_trains_on_the_annotated_pair_and_leaves_the_others_out(trained):
-    nlp, docs, _, _ = trained
-    doc = docs[1]
+def test_nearest_pair_trains_on_the_nearest_mentions_and_leaves_the_others_out(trained):
+    nlp, _, _, _ = trained
+    # the gold names the first mentions (a sentence apart); the statement is the last sentence
+    text = "Karsk is a port. The Blue Lake Front holds the hills. Residents said the Blue Lake Front controls Karsk."
+    names = [("Karsk", "PLACE"), ("Blue Lake Front", "ARMED_GROUP"), ("Blue Lake Front", "ARMED_GROUP"), ("Karsk", "PLACE")]
+    doc = _doc(nlp, text, names, [(1, "CONTROLS", 0)])
     rows, spans = candidates(doc)
-    gold, weight = _gold_classes(doc, rows, mentions_only=True)
-    annotated = {(hs, he, ts, te) for hs, he, ts, te, label in doc.user_data[GOLD_KEY] if label == "CONTROLS"}
-    controls = [(h, t) for (h, t), c in zip(spans, gold) if CLASSES[c] == "CONTROLS"]
-    counted = [(h, t) for (h, t), c, w in zip(spans, gold, weight) if CLASSES[c] == "CONTROLS" and w > 0]
-    # every pair of the two entities keeps its class, only the annotated one counts in the loss
-    assert len(controls) == 4
-    assert [(h.start_char, h.end_char, t.start_char, t.end_char) for h, t in counted] == sorted(annotated)
+    gold, weight = _gold_classes(doc, rows, nearest_pair=True)
+    controls = [(h.start_char, t.start_char) for (h, t), c in zip(spans, gold) if CLASSES[c] == "CONTROLS"]
+    counted = [(h.start_char, t.start_char) for (h, t), c, w in zip(spans, gold, weight) if CLASSES[c] == "CONTROLS" and w > 0]
+    # every candidate pair of the two entities keeps its class; only the nearest counts in the loss
+    assert len(controls) == 3  # the first group with both places (adjacent sentences), the last pair
+    assert counted == [(text.rindex("Blue Lake Front"), text.rindex("Karsk"))]
     # pairs no gold fact relates are negatives with full weight
     assert all(w == 1 for c, w in zip(gold, weight) if c == 0)
 
@@ -216,6 +218,6 @@ def test_its_training_config_trains_and_the_output_loads(trained, tmp_path):
     pipe = loaded.get_pipe("osint_relation_model")
     settings = Config().from_disk(config, interpolate=False)["components"]["osint_relation_model"]
     assert pipe.threshold == settings["threshold"] and pipe.thresholds == settings["thresholds"]
-    assert pipe.mentions_only is settings["mentions_only"]
+    assert pipe.nearest_pair is settings["nearest_pair"]
     (spans, probs), = pipe.predict([docs[0]])
     assert len(spans) == len(probs) > 0

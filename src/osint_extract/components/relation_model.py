@@ -9,7 +9,7 @@ labels a pair's entity types do not allow are masked out of the softmax, at trai
 prediction time, so a prediction is always valid for the schema.
 
 ALIAS_OF is not predicted: the resolver owns it (curated ids, brackets and cues say more
-about names than a classifier trained on 49 documents can).
+about names than a classifier trained on a few dozen documents can).
 
 Policy in the pipeline (it runs after the rules and uses the resolver's entities when they
 are there): a fact the rules found stays as they wrote it (rule name, confidence); the model
@@ -316,11 +316,11 @@ def _gold_facts(doc: Doc) -> tuple[Callable[[str], str], dict[tuple[str, str], i
     return find, facts
 
 
-def _gold_classes(doc: Doc, rows: numpy.ndarray, mentions_only: bool = False) -> tuple[numpy.ndarray, numpy.ndarray]:
+def _gold_classes(doc: Doc, rows: numpy.ndarray, nearest_pair: bool = False) -> tuple[numpy.ndarray, numpy.ndarray]:
     """The class of each candidate and its weight in the loss. Gold facts are between
     entities, each annotated on one pair of mentions (the first of each name), often far
     from the sentence that states it. By default every candidate pair of two entities a
-    gold fact relates is an example of that fact; with `mentions_only` only the nearest pair
+    gold fact relates is an example of that fact; with `nearest_pair` only the nearest pair
     of their mentions is (the same sentence before adjacent ones, then the fewest words
     apart), and the other pairs of those two entities are left out of the loss (they may or
     may not state it), so the classifier learns the statement, not the pairing."""
@@ -334,7 +334,7 @@ def _gold_classes(doc: Doc, rows: numpy.ndarray, mentions_only: bool = False) ->
         if not _ALLOWED[row[HL], row[TL], c]:
             continue
         out[k] = c
-        if mentions_only and c:
+        if nearest_pair and c:
             weight[k] = 0.0
             if key[1] < key[0] and CLASSES[c] in SYMMETRIC:
                 key = (key[1], key[0])
@@ -354,17 +354,17 @@ def _gold_classes(doc: Doc, rows: numpy.ndarray, mentions_only: bool = False) ->
     "osint_relation_model",
     assigns=["doc._.osint_relations"],
     requires=["doc.ents"],
-    default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "thresholds": {}, "max_sentence_gap": 1, "mentions_only": False},
+    default_config={"model": DEFAULT_MODEL, "threshold": 0.5, "thresholds": {}, "max_sentence_gap": 1, "nearest_pair": False},
     default_score_weights={"rel_micro_f": 1.0, "rel_micro_p": 0.0, "rel_micro_r": 0.0},
 )
 def make_relation_model(
-    nlp: Language, name: str, model: Model, threshold: float, thresholds: dict[str, float], max_sentence_gap: int, mentions_only: bool
+    nlp: Language, name: str, model: Model, threshold: float, thresholds: dict[str, float], max_sentence_gap: int, nearest_pair: bool
 ) -> "RelationModel":
     """`threshold`: the least probability of a fact the model adds; `thresholds`: per label,
-    where one differs (above 1: the label is never added); `mentions_only`: train on the
-    annotated pairs of mentions only (see `_gold_classes`)."""
+    where one differs (above 1: the label is never added); `nearest_pair`: a gold fact
+    teaches only the nearest pair of mentions of its two entities (see `_gold_classes`)."""
     return RelationModel(
-        nlp.vocab, model, name, threshold=threshold, thresholds=thresholds, max_sentence_gap=max_sentence_gap, mentions_only=mentions_only
+        nlp.vocab, model, name, threshold=threshold, thresholds=thresholds, max_sentence_gap=max_sentence_gap, nearest_pair=nearest_pair
     )
 
 
@@ -381,7 +381,7 @@ class RelationModel(TrainablePipe):
         threshold: float = 0.5,
         thresholds: dict[str, float] | None = None,
         max_sentence_gap: int = 1,
-        mentions_only: bool = False,
+        nearest_pair: bool = False,
     ):
         self.vocab = vocab
         self.model = model
@@ -392,7 +392,7 @@ class RelationModel(TrainablePipe):
             raise ValueError(f"{name}: thresholds for labels it does not predict: {', '.join(unknown)} (predicts {', '.join(LABELS)})")
         self.thresholds = dict(thresholds or {})
         self.max_sentence_gap = max_sentence_gap
-        self.mentions_only = mentions_only
+        self.nearest_pair = nearest_pair
         self.cfg: dict[str, Any] = {"labels": list(CLASSES), "veto_words": [], "veto_phrases": []}
 
     @property
@@ -435,7 +435,7 @@ class RelationModel(TrainablePipe):
 
     def _loss(self, docs: list[Doc], rows: list[numpy.ndarray], scores: numpy.ndarray) -> tuple[float, numpy.ndarray]:
         all_rows = numpy.concatenate(rows)
-        gold, weight = (numpy.concatenate(x) for x in zip(*(_gold_classes(doc, r, self.mentions_only) for doc, r in zip(docs, rows))))
+        gold, weight = (numpy.concatenate(x) for x in zip(*(_gold_classes(doc, r, self.nearest_pair) for doc, r in zip(docs, rows))))
         probs = _masked_softmax(scores, all_rows)
         d = probs.copy()
         d[numpy.arange(len(gold)), gold] -= 1.0
