@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Which re-typings of the name typer help, on a gold split (dev or a held-out part of train:
+"""Which re-typings of the name typer help, on a gold split (the held-out fold of train:
 never test).
 
 For every name the statistical NER finds on a gold span, the NER's label, the name typer's
-choice (averaged over the name's mentions) and the gold label: per (NER label -> typer label),
+choice (averaged over the name's mentions; where it reaches the typer's threshold) and the
+gold label: per (NER label -> typer label),
 mentions where the typer is right and where the NER was. The `retype` map of
 configs/train/typing.cfg (the changes the typer may make) is read off this table.
 
@@ -28,10 +29,10 @@ NAME = "osint_entity_model"
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
-    ap.add_argument("gold", nargs="?", default="corpus/gold/dev.jsonl")
+    ap.add_argument("gold", nargs="?", default="build/fold/held.jsonl")
     args = ap.parse_args()
     if "test" in Path(args.gold).name:
-        raise SystemExit(f"{args.gold}: the typer's changes are chosen on dev, never on the blind test split")
+        raise SystemExit(f"{args.gold}: the typer's changes are chosen on held-out documents, never on the blind test split")
     nlp = load(args.model)
     typer = nlp.get_pipe(NAME)
     before = nlp.pipe_names[: nlp.pipe_names.index(NAME)]
@@ -44,8 +45,8 @@ def main() -> None:
         [(spans, probs)] = typer.probabilities([doc])
         for span, p in zip(spans, probs):
             label, choice = gold.get((span.start_char, span.end_char)), NAME_LABELS[int(p.argmax())]
-            if label is None or choice == span.label_:
-                continue
+            if label is None or choice == span.label_ or p.max() < typer.threshold:
+                continue  # not on a gold span, or a change the typer would not make at its threshold
             row = counts[(span.label_, choice)]
             row[0] += 1
             row[1] += label == choice

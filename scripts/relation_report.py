@@ -16,13 +16,14 @@ from pathlib import Path
 import osint_extract
 from osint_extract.components import relations as _relations  # noqa: F401  (registers the factory)
 from osint_extract.names import mention_name
+from osint_extract.pipeline import base_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def build(lexicon: str | None = None):
-    nlp = osint_extract.load()
-    if lexicon:  # the default pipeline's relation component, re-initialised from another lexicon
+    nlp = osint_extract.load(base_name())  # the rules only: no classifier facts, no trained typing
+    if lexicon:  # the rules pipeline's relation component, re-initialised from another lexicon
         nlp.get_pipe("osint_relations").initialize(lexicon=str(lexicon))
     return nlp
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""The threshold curve of the relation classifier on a gold split (the dev split: never test).
+"""The threshold curve of the relation classifier on a gold split (the held-out fold: never test).
 
 Runs the full pipeline once with the classifier keeping every fact it predicts (threshold 0),
 then cuts its facts by probability and scores: one threshold for all labels, and each label's
-F1 at each threshold (the rules' facts are never cut). The thresholds in configs/train/cnn.cfg
-(`threshold`, `thresholds`) are read off this output.
+F1 at each threshold (the rules' facts are never cut). The thresholds in
+configs/train/relations.cfg (`threshold`, `thresholds`) are read off this output on the
+held-out fold of the train split (scripts/make_fold.py; README, "Trained components").
 
-    python scripts/relation_thresholds.py MODEL [corpus/gold/dev.jsonl]
+    python scripts/relation_thresholds.py MODEL [build/fold/held.jsonl]
 
 MODEL: a `spacy train` output (its model-best / model-last: the rules come from
 configs/config.cfg) or a built osint-extract pipeline that has osint_relation_model.
@@ -32,10 +33,10 @@ GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
-    ap.add_argument("gold", nargs="?", default="corpus/gold/dev.jsonl")
+    ap.add_argument("gold", nargs="?", default="build/fold/held.jsonl")
     args = ap.parse_args()
     if "test" in Path(args.gold).name:
-        raise SystemExit(f"{args.gold}: thresholds are chosen on dev, never on the blind test split")
+        raise SystemExit(f"{args.gold}: thresholds are chosen on held-out documents, never on the blind test split")
     nlp = spacy.load(args.model)
     if "osint_relations" not in nlp.pipe_names:  # a training output: the rules come from configs/
         nlp = assemble(trained=args.model, trained_components=[NAME])

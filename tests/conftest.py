@@ -14,7 +14,8 @@ SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "seed"
 @pytest.fixture(scope="session")
 def nlp():
     """The rules-only pipeline, loaded once for the whole session: the rules' tests pin
-    down what the rules do, whatever a trained model would add.
+    down what the rules do, whatever a trained model would add (tests of the library's
+    defaults take `trained_nlp`).
 
     `get_pipeline(RULES)` is `load(RULES)` cached, so the pipeline this fixture returns is
     also the one `extract()`, `extract_many()`, `evaluate()` and the in-process CLI use

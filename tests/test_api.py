@@ -37,7 +37,7 @@ def test_load_accepts_a_pipeline_path(nlp, tmp_path):
     assert {(m.text, m.label) for m in result.mentions} == {("7.62x39mm", "CALIBRE"), ("AK-103", "WEAPON")}
 
 
-def test_extract_returns_typed_results(nlp):
+def test_extract_returns_typed_results(trained_nlp):  # extract() runs the default, trained pipeline
     result = extract(TEXT, "report-1")
     assert isinstance(result, Result)
     assert result.id == "report-1"
@@ -56,7 +56,7 @@ def test_extract_returns_typed_results(nlp):
     assert isinstance(result.relations, list)
 
 
-def test_to_dict_is_gold_format_and_scores_perfectly_against_itself(nlp):
+def test_to_dict_is_gold_format_and_scores_perfectly_against_itself(trained_nlp):  # extract() runs the default, trained pipeline
     doc = extract(TEXT, "report-1").to_dict()
     assert set(doc) >= {"id", "text", "entities", "relations"}
     ids = [e["id"] for e in doc["entities"]]
@@ -66,7 +66,7 @@ def test_to_dict_is_gold_format_and_scores_perfectly_against_itself(nlp):
     assert scores.entities_strict["micro"].f1 == 1.0
 
 
-def test_extract_many_keeps_order_and_ids(nlp):
+def test_extract_many_keeps_order_and_ids(trained_nlp):  # extract() runs the default, trained pipeline
     texts = ["Los Choneros controlled the Litoral Penitentiary.", "ISWAP fighters attacked Monguno.", TEXT]
     plain = list(extract_many(texts))
     assert [r.id for r in plain] == ["doc-1", "doc-2", "doc-3"]
@@ -75,14 +75,14 @@ def test_extract_many_keeps_order_and_ids(nlp):
     assert pairs[0].to_dict()["entities"] == plain[1].to_dict()["entities"]
 
 
-def test_extract_many_in_two_processes_gives_the_same_results(nlp):
+def test_extract_many_in_two_processes_gives_the_same_results(trained_nlp):  # extract() runs the default, trained pipeline
     texts = [TEXT, "ISWAP fighters attacked Monguno with RPG-7 launchers.", "Los Lobos run the prison in Cuenca."] * 2
     one = [r.to_dict() for r in extract_many(texts, batch_size=2)]
     two = [r.to_dict() for r in extract_many(texts, n_process=2, batch_size=2)]
     assert one == two
 
 
-def test_tables(nlp):
+def test_tables(trained_nlp):  # extract() runs the default, trained pipeline
     results = list(extract_many([("a", TEXT), ("b", "ISWAP fighters attacked Monguno.")]))
     mentions = osint_extract.mentions_table(results)
     entities = osint_extract.entities_table(results)

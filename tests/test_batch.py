@@ -105,7 +105,7 @@ def test_dask_engine_gives_the_same_bytes_as_local(nlp, tmp_path):
     assert tables(tmp_path / "local") == tables(tmp_path / "dask")
 
 
-def test_long_documents_are_chunked_with_document_offsets(nlp, tmp_path):
+def test_long_documents_are_chunked_with_document_offsets(tmp_path):
     text = (CORPUS / "sudan-darfur.txt").read_text(encoding="utf-8")
     src = tmp_path / "in"
     src.mkdir()

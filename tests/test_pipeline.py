@@ -155,11 +155,19 @@ def test_the_default_is_the_trained_pipeline_and_without_one_the_rules_with_a_wa
     import osint_extract.pipeline as pipeline
     import osint_extract.resources as resources
 
-    assert resources.trained_model_dir() == ROOT / "models" / "osint-extract-trained"
-    monkeypatch.setenv(resources.MODEL_ENV, str(tmp_path))  # no meta.json there: not a pipeline
-    assert resources.trained_model_dir() == ROOT / "models" / "osint-extract-trained"
-    monkeypatch.setenv(resources.MODEL_ENV, str(ROOT / "models" / "osint-extract-trained"))
-    assert resources.trained_model_dir() == ROOT / "models" / "osint-extract-trained"
+    shipped = ROOT / "models" / "osint-extract-trained"
+    monkeypatch.delenv(resources.MODEL_ENV, raising=False)
+    assert resources.trained_model_dir() == shipped
+    # the variable wins where it names a pipeline folder ...
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "meta.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv(resources.MODEL_ENV, str(other))
+    assert resources.trained_model_dir() == other
+    # ... and is ignored, with a warning, where it does not
+    monkeypatch.setenv(resources.MODEL_ENV, str(tmp_path / "nothing"))
+    with pytest.warns(UserWarning, match="not a spaCy pipeline folder"):
+        assert resources.trained_model_dir() == shipped
     monkeypatch.setattr(pipeline, "trained_model_dir", lambda: None)
     with pytest.warns(UserWarning, match="no trained osint-extract pipeline"):
         nlp = pipeline.load()

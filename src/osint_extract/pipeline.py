@@ -94,7 +94,8 @@ def _with_trained(cfg: Config, trained: dict[str, str]) -> Config:
 
 def trained_components_of(path: str | Path) -> list[str]:
     """The trainable components a trained pipeline adds to the rules: those of its
-    pipeline whose factory is a trainable one (ner, the relation model)."""
+    pipeline whose factory is a trainable one (the transformer encoder, ner, the name typer,
+    the relation model)."""
     meta = spacy.util.load_meta(Path(path) / "meta.json")
     return [name for name in meta.get("pipeline", []) if name in TRAINED_COMPONENTS]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,11 @@ def configs_dir() -> Path:
 def trained_model_dir() -> Path | None:
     """The shipped trained pipeline, the default one: $OSINT_EXTRACT_MODEL, else the source
     checkout's models/osint-extract-trained (editable installs); None where neither is there."""
-    candidates = [Path(os.environ[MODEL_ENV])] if os.environ.get(MODEL_ENV) else []
+    candidates = []
+    if os.environ.get(MODEL_ENV):
+        candidates.append(Path(os.environ[MODEL_ENV]))
+        if not (candidates[0] / "meta.json").is_file():
+            warnings.warn(f"${MODEL_ENV}={candidates[0]} is not a spaCy pipeline folder (no meta.json): ignored", stacklevel=2)
     candidates.append(Path(__file__).resolve().parents[2] / "models" / TRAINED_MODEL)
     return next((path for path in candidates if (path / "meta.json").is_file()), None)
 

@@ -10,8 +10,8 @@ ORG, PLACE); and the probabilities of all mentions of one name (the same words, 
 averaged, so the sentences that say what a group does decide for the ones that only name it.
 
 Policy in the pipeline: it runs right after the statistical `ner` and re-types only that
-NER's name entities, only where the averaged probability of another label reaches
-`threshold`, and only by the changes `retype` allows (chosen on held-out documents: the
+NER's name entities, only where the most likely label (averaged) is another one with a
+probability of at least `threshold`, and only by the changes `retype` allows (chosen on held-out documents: the
 typer is better at telling armed groups from units and places than at telling people from
 places); WEAPON and CALIBRE spans and spans the NER did not find are left alone, and the
 curated lists and rules that run later keep their precedence.
@@ -238,6 +238,8 @@ class EntityModel(TrainablePipe):
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
         rows, gold = self._gold([eg.reference for eg in examples])
+        if not len(gold):
+            return 0.0, numpy.zeros((0, len(NAME_LABELS)), dtype="f")
         probs = _softmax(self.model.ops.to_numpy(scores))
         d = probs.copy()
         d[numpy.arange(len(gold)), gold] -= 1.0

@@ -14,7 +14,7 @@ about names than a classifier trained on a few dozen documents can).
 Policy in the pipeline (it runs after the rules and uses the resolver's entities when they
 are there): a fact the rules found stays as they wrote it (rule name, confidence); the model
 adds a fact only between two entities the rules did not relate by that label, only when its
-probability reaches ``threshold`` (chosen on the dev split), and never from a passage with a
+probability reaches ``threshold`` (per label, chosen on held-out documents), and never from a passage with a
 negation, denial or hedging word of the relation lexicon (configs/lexicons/relations.yml)
 between the start of the sentence and the later mention. Such a fact's `pattern` is this
 component's name, its confidence the probability. The rules veto their own facts with the
@@ -434,6 +434,8 @@ class RelationModel(TrainablePipe):
         return losses
 
     def _loss(self, docs: list[Doc], rows: list[numpy.ndarray], scores: numpy.ndarray) -> tuple[float, numpy.ndarray]:
+        if sum(len(r) for r in rows) == 0:
+            return 0.0, numpy.zeros((0, len(CLASSES)), dtype="f")
         all_rows = numpy.concatenate(rows)
         gold, weight = (numpy.concatenate(x) for x in zip(*(_gold_classes(doc, r, self.nearest_pair) for doc, r in zip(docs, rows))))
         probs = _masked_softmax(scores, all_rows)

@@ -31,6 +31,7 @@ from typing import IO, Any
 from .. import __version__
 from .distributed import extract_in_processes
 from ..io.documents import atomic_writer, temp_file_is_orphaned, temp_prefix
+from ..resources import trained_model_dir
 from .extraction import CHUNK_LENGTH, extract_many, get_pipeline
 from ..io.inputs import InputError, chunks, discover, read_texts
 from ..io.results import Entity, Mention, Relation, Result, ResultMerger, as_dict
@@ -304,6 +305,10 @@ def run_batch(
     prepare_output(out)
     _remove_orphaned_temp_files(out)
     results: Iterator[Result] = iter(())
+    if model is None and config is None and trained_model_dir() is not None:
+        # the default pipeline, resolved here once: every worker (a dask worker included)
+        # loads this folder rather than looking for a default of its own
+        model = str(trained_model_dir())
     try:
         nlp = get_pipeline(model, config)
         cache = ResultCache(out, pipeline_fingerprint(nlp, config))
