@@ -14,6 +14,18 @@ from pathlib import Path
 from osint_extract.io.documents import read_jsonl, write_jsonl
 
 
+def held_out_args(description: str) -> argparse.Namespace:
+    """MODEL and GOLD (default: the held-out fold this script writes) of a script that chooses
+    settings; a test split is refused, since nothing is chosen on it."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("model")
+    ap.add_argument("gold", nargs="?", default="build/fold/held.jsonl")
+    args = ap.parse_args()
+    if "test" in Path(args.gold).name:
+        raise SystemExit(f"{args.gold}: settings are chosen on held-out documents, never on the blind test split")
+    return args
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("fold", nargs="?", default="corpus/threshold-fold.txt")

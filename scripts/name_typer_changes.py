@@ -15,33 +15,28 @@ MODEL: a built osint-extract pipeline with osint_entity_model (e.g. the output o
 """
 from __future__ import annotations
 
-import argparse
 from collections import defaultdict
-from pathlib import Path
 
 from osint_extract.components.entity_model import NAME_LABELS
 from osint_extract.evaluation.runs import read_gold
 from osint_extract.pipeline import load
 
+from make_fold import held_out_args
+
 NAME = "osint_entity_model"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("model")
-    ap.add_argument("gold", nargs="?", default="build/fold/held.jsonl")
-    args = ap.parse_args()
-    if "test" in Path(args.gold).name:
-        raise SystemExit(f"{args.gold}: the typer's changes are chosen on held-out documents, never on the blind test split")
+    args = held_out_args(__doc__.splitlines()[0])
     nlp = load(args.model)
     typer = nlp.get_pipe(NAME)
     before = nlp.pipe_names[: nlp.pipe_names.index(NAME)]
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for item in read_gold([args.gold]):
+    items = read_gold([args.gold])
+    with nlp.select_pipes(enable=before):
+        docs = list(nlp.pipe(item["text"] for item in items))
+    for item, doc in zip(items, docs):
         gold = {(e["start"], e["end"]): e["label"] for e in item["entities"]}
-        doc = nlp.make_doc(item["text"])
-        for name in before:
-            doc = nlp.get_pipe(name)(doc)
         [(spans, probs)] = typer.probabilities([doc])
         for span, p in zip(spans, probs):
             label, choice = gold.get((span.start_char, span.end_char)), NAME_LABELS[int(p.argmax())]

@@ -14,9 +14,7 @@ configs/config.cfg) or a built osint-extract pipeline that has osint_relation_mo
 """
 from __future__ import annotations
 
-import argparse
 import copy
-from pathlib import Path
 
 import spacy
 
@@ -26,17 +24,14 @@ from osint_extract.pipeline import assemble
 from osint_extract.components.relation_model import LABELS
 from osint_extract.evaluation.scoring import score_documents
 
+from make_fold import held_out_args
+
 NAME = "osint_relation_model"
 GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("model")
-    ap.add_argument("gold", nargs="?", default="build/fold/held.jsonl")
-    args = ap.parse_args()
-    if "test" in Path(args.gold).name:
-        raise SystemExit(f"{args.gold}: thresholds are chosen on held-out documents, never on the blind test split")
+    args = held_out_args(__doc__.splitlines()[0])
     nlp = spacy.load(args.model)
     if "osint_relations" not in nlp.pipe_names:  # a training output: the rules come from configs/
         nlp = assemble(trained=args.model, trained_components=[NAME])

@@ -14,6 +14,18 @@ DOCS = ROOT / "corpus" / "docs"
 RULES = base_name()
 
 
+def gold_doc(nlp, text: str, names: list[tuple[str, str]]):
+    """A gold document: `names` ((text, label), in order of appearance) as its entities."""
+    doc = nlp.make_doc(text)
+    spans, pos = [], 0
+    for name, label in names:
+        start = text.index(name, pos)
+        pos = start + len(name)
+        spans.append(doc.char_span(start, pos, label=label))
+    doc.ents = spans
+    return doc
+
+
 def dev_documents() -> list[Path]:
     """The texts of the development split (corpus/gold/dev.jsonl): a fixed set of 14 that
     batch tests run on, whatever training and test documents the corpus grows by."""

@@ -10,7 +10,7 @@ import spacy
 from spacy.tokens import DocBin
 from thinc.api import Config
 
-from helpers import ROOT
+from helpers import ROOT, gold_doc
 from osint_extract.components.entity_model import NAME_LABELS
 from osint_extract.components.spans import set_source
 
@@ -23,24 +23,13 @@ TEXTS = [
 ]
 
 
-def _gold(nlp, text, names):
-    doc = nlp.make_doc(text)
-    spans, pos = [], 0
-    for name, label in names:
-        start = text.index(name, pos)
-        pos = start + len(name)
-        spans.append(doc.char_span(start, pos, label=label))
-    doc.ents = spans
-    return doc
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """configs/train/typing.cfg through `spacy train` (a few steps) on two documents."""
     from spacy.cli.train import train as spacy_train
 
     tmp = tmp_path_factory.mktemp("typer")
-    docs = [_gold(spacy.blank("en"), *t) for t in TEXTS]
+    docs = [gold_doc(spacy.blank("en"), *t) for t in TEXTS]
     DocBin(docs=docs).to_disk(tmp / "t.spacy")
     overrides = {"paths.train": str(tmp / "t.spacy"), "paths.dev": str(tmp / "t.spacy"), "training.max_steps": 30, "training.eval_frequency": 10}
     spacy_train(CONFIG, tmp / "out", overrides=overrides)
@@ -65,7 +54,7 @@ def _example(nlp, doc):
 
 def _ner_doc(nlp, text, names):
     """`text` through the shared tok2vec, with `names` as the statistical NER's entities."""
-    doc = _gold(nlp, text, names)
+    doc = gold_doc(nlp, text, names)
     return nlp.get_pipe("tok2vec")(doc)
 
 
@@ -122,7 +111,7 @@ def test_a_retype_label_it_does_not_type_is_an_error():
 def test_without_the_shared_vectors_it_says_what_is_missing(trained):
     nlp, docs = trained
     pipe = nlp.get_pipe("osint_entity_model")
-    doc = _gold(nlp, *TEXTS[0])  # no tok2vec has run
+    doc = gold_doc(nlp, *TEXTS[0])  # no tok2vec has run
     with pytest.raises(ValueError, match="tok2vec"):
         pipe.probabilities([doc])
 

@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from thinc.api import Config
 
+from helpers import gold_doc
 from osint_extract.components.facts import RelationFact, add_relations
 from osint_extract.components.relation_model import CLASSES, GOLD_KEY, _gold_classes, candidates
 from osint_extract.schema import relation_allowed
@@ -29,13 +30,8 @@ TEXTS = [
 
 def _doc(nlp, text: str, names: list[tuple[str, str]], rels: list[tuple[int, str, int]]) -> Doc:
     """A gold document: entities found in order of `names`, relations by their indexes."""
-    doc = nlp.make_doc(text)
-    spans, pos = [], 0
-    for name, label in names:
-        start = text.index(name, pos)
-        pos = start + len(name)
-        spans.append(doc.char_span(start, pos, label=label))
-    doc.ents = spans
+    doc = gold_doc(nlp, text, names)
+    spans = list(doc.ents)
     doc.user_data[GOLD_KEY] = [
         [spans[h].start_char, spans[h].end_char, spans[t].start_char, spans[t].end_char, label] for h, label, t in rels
     ]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+
+import numpy
 from typing import Any, Callable
 
 from spacy.tokens import Doc
@@ -197,3 +199,15 @@ def pooled_classifier(
         refs={"tok2vec": tok2vec, "classifier": classifier, "hidden": hidden, "output": output},
         dims={"nO": nO},
     )
+
+
+def cross_entropy(probs: numpy.ndarray, gold: numpy.ndarray, weight: numpy.ndarray | None = None) -> tuple[float, numpy.ndarray]:
+    """The weighted mean cross-entropy of rows of class probabilities (a softmax's output)
+    against the gold class ids, and its gradient with respect to the softmax's inputs."""
+    weight = numpy.ones((len(gold),), dtype="f") if weight is None else weight
+    at = numpy.arange(len(gold))
+    total = max(float(weight.sum()), 1.0)
+    d = probs.copy()
+    d[at, gold] -= 1.0
+    d *= weight[:, None] / total
+    return float(-(numpy.log(probs[at, gold] + 1e-9) * weight).sum() / total), d

@@ -37,7 +37,7 @@ from thinc.api import Config, Model
 from thinc.types import Floats2d, Ints2d
 
 from .relation_model import _sentence_ids
-from .encoders import pooled_classifier, reference_with_tensor
+from .encoders import cross_entropy, pooled_classifier, reference_with_tensor
 from .spans import source_of
 
 NAME_LABELS: tuple[str, ...] = ("PERSON", "ARMED_GROUP", "UNIT", "ORG", "PLACE")
@@ -227,23 +227,18 @@ class EntityModel(TrainablePipe):
         if not len(gold):
             return losses
         scores, backprop = self.model.begin_update((docs, [self.model.ops.asarray(r, dtype="i") for r in rows]))
-        probs = _softmax(self.model.ops.to_numpy(scores))
-        d = probs.copy()
-        d[numpy.arange(len(gold)), gold] -= 1.0
-        backprop(self.model.ops.asarray2f(d / len(gold)))
+        loss, d_scores = cross_entropy(_softmax(self.model.ops.to_numpy(scores)), gold)
+        backprop(self.model.ops.asarray2f(d_scores))
         if sgd is not None:
             self.finish_update(sgd)
-        losses[self.name] += float(-numpy.log(probs[numpy.arange(len(gold)), gold] + 1e-9).mean())
+        losses[self.name] += loss
         return losses
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
         rows, gold = self._gold([eg.reference for eg in examples])
         if not len(gold):
             return 0.0, numpy.zeros((0, len(NAME_LABELS)), dtype="f")
-        probs = _softmax(self.model.ops.to_numpy(scores))
-        d = probs.copy()
-        d[numpy.arange(len(gold)), gold] -= 1.0
-        return float(-numpy.log(probs[numpy.arange(len(gold)), gold] + 1e-9).mean()), d / max(len(gold), 1)
+        return cross_entropy(_softmax(self.model.ops.to_numpy(scores)), gold)
 
     # -- prediction
 

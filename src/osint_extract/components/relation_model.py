@@ -43,7 +43,7 @@ from thinc.types import Floats2d, Ints2d
 
 from ..resources import configs_dir, read_data
 from ..schema import ENTITY_LABELS, RELATION_TYPES, SYMMETRIC, relation_allowed
-from .encoders import pooled_classifier, reference_with_tensor
+from .encoders import cross_entropy, pooled_classifier, reference_with_tensor
 from .facts import RelationFact, add_relations, entity_index
 
 # class 0 is "no relation"
@@ -438,13 +438,7 @@ class RelationModel(TrainablePipe):
             return 0.0, numpy.zeros((0, len(CLASSES)), dtype="f")
         all_rows = numpy.concatenate(rows)
         gold, weight = (numpy.concatenate(x) for x in zip(*(_gold_classes(doc, r, self.nearest_pair) for doc, r in zip(docs, rows))))
-        probs = _masked_softmax(scores, all_rows)
-        d = probs.copy()
-        d[numpy.arange(len(gold)), gold] -= 1.0
-        total = max(float(weight.sum()), 1.0)
-        d *= weight[:, None] / total
-        loss = float(-(numpy.log(probs[numpy.arange(len(gold)), gold] + 1e-9) * weight).sum() / total)
-        return loss, d
+        return cross_entropy(_masked_softmax(scores, all_rows), gold, weight)
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
         docs = [eg.reference for eg in examples]
