@@ -62,6 +62,16 @@ def test_training_lowers_the_loss(trained):
     assert losses[-1] < losses[0] / 2
 
 
+def test_dev_score_without_a_recogniser_reads_the_gold_entities(trained):
+    """spacy train scores this component on dev docs that no recogniser has run on: the
+    score must come from the gold entities (as in training), not be 0 for every checkpoint."""
+    nlp, docs, _, _ = trained
+    pipe = nlp.get_pipe("osint_relation_model")
+    examples = [Example(nlp.make_doc(d.text), d) for d in docs]
+    assert pipe.score(examples)["rel_micro_r"] > 0
+    assert not any(eg.predicted.ents for eg in examples), "the examples' predicted docs are left as they were"
+
+
 def test_candidates_are_pairs_the_schema_allows(trained):
     nlp, docs, _, _ = trained
     rows, spans = candidates(docs[1])

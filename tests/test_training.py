@@ -11,12 +11,16 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from osint_extract.pipeline import load_base
+from spacy.util import registry
+
+from osint_extract.pipeline import base_name, load_base
+from osint_extract.schema import ENTITY_LABELS
 from osint_extract.training import RELATIONS_KEY, gold_to_docs, ConversionReport
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "corpus" / "gold" / "train.jsonl"
 DEV = ROOT / "corpus" / "gold" / "dev.jsonl"
+SCHEMA_LABELS = set(ENTITY_LABELS)
 
 
 def _lines(path: Path, n: int) -> list[dict]:
@@ -84,12 +88,30 @@ def test_train_smoke_cnn(tmp_path):
     assert "ner" in info["pipe"] and "osint_typer" in info["pipe"] and "osint_relations" in info["pipe"]
     assert info["pipe"].index("osint_relation_model") == info["pipe"].index("osint_relations") + 1
     assert info["pipe"].index("osint_entity_model") == info["pipe"].index("ner") + 1
-    assert {"ARMED_GROUP", "UNIT", "WEAPON"} <= set(info["labels"])
+    # a `ner` built anew: the schema's labels only, none of the base's OntoNotes ones
+    assert {"ARMED_GROUP", "UNIT", "WEAPON"} <= set(info["labels"]) <= SCHEMA_LABELS
     labels = {label for _, label in info["ents"]}
-    assert labels <= {"PERSON", "ARMED_GROUP", "UNIT", "ORG", "PLACE", "WEAPON", "CALIBRE"}
+    assert labels <= SCHEMA_LABELS
     # the rules still run on the trained pipeline: the curated list and the arms rules
     assert ["Sinaloa Cartel", "ARMED_GROUP"] in info["ents"]
     assert any("AK-47" in text and label == "WEAPON" for text, label in info["ents"])
+
+
+def test_copy_base_weights_starts_a_new_ner_from_the_base():
+    """cnn.cfg's [initialize.after_init]: the label-independent layers of a `ner` built
+    anew hold the base's weights, its output layer only the new labels."""
+    base = load_base()
+    nlp = spacy.blank("en", vocab=base.vocab)
+    ner = nlp.add_pipe("ner", config={"model": base.config["components"]["ner"]["model"]})
+    ner.add_label("ARMED_GROUP")
+    nlp.initialize()
+    source = base.get_pipe("ner").model
+    assert ner.model.get_ref("lower").to_bytes() != source.get_ref("lower").to_bytes()
+    registry.callbacks.get("osint_extract.copy_base_weights.v1")(base=base_name(), component="ner", layers=["tok2vec", "lower"])(nlp)
+    for layer in ("tok2vec", "lower"):
+        assert ner.model.get_ref(layer).to_bytes() == source.get_ref(layer).to_bytes()
+    assert ner.labels == ("ARMED_GROUP",)
+    assert ner.model.get_ref("upper").get_dim("nO") < source.get_ref("upper").get_dim("nO")
 
 
 def test_train_reports_bad_gold(tmp_path):

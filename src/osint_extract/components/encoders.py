@@ -125,6 +125,25 @@ def copy_base_init_encoder(base: str, encoder: str = "transformer") -> Callable[
     return before_init
 
 
+@registry.callbacks("osint_extract.copy_base_weights.v1")
+def copy_base_weights(base: str, component: str, layers: list[str]) -> Callable[[Any], None]:
+    """[initialize.after_init]: named layers of a component (e.g. `ner`'s "tok2vec" and
+    "lower") start from the same component of the base pipeline. A component built anew
+    keeps only the labels it is trained on (the base `ner`'s OntoNotes actions cost time at
+    every token) but not what the base learned from its much larger corpus; its layers that
+    do not depend on the labels carry that over."""
+
+    def after_init(nlp: Any) -> None:
+        from ..pipeline import load_base
+
+        source = load_base(base).get_pipe(component).model
+        target = nlp.get_pipe(component).model
+        for name in layers:
+            target.get_ref(name).from_bytes(source.get_ref(name).to_bytes())
+
+    return after_init
+
+
 @registry.architectures("osint_extract.SharedTensor.v1")
 def shared_tensor(embed: Model[list[Doc], list[Floats2d]], width: int = 96) -> Model[list[Doc], list[Floats2d]]:
     """The vectors the pipeline's shared `tok2vec` left in `doc.tensor` (frozen: nothing
