@@ -9,7 +9,8 @@ documents copied into sub-folders until the count is reached):
   - the full pipeline through the CLI with 1 process, with --n-process 2, and with the
     dask engine on a LocalCluster of 2 workers;
 and the peak memory (sum of the resident memory of the run's process tree, sampled every
-50 ms) of 1-process runs at 1x (a tenth of --words) and 10x (--words) corpus size.
+50 ms) of 1-process runs over the large corpus and over a small one (at least a tenth of
+--words: one copy or more of the bundled documents).
 """
 from __future__ import annotations
 
@@ -59,10 +60,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="osint-throughput-") as tmp:
         tmp_path = Path(tmp)
-        big, small = tmp_path / "10x", tmp_path / "1x"
+        big, small = tmp_path / "large", tmp_path / "small"
         n_big = build_corpus(big, args.words)
         n_small = build_corpus(small, args.words // 10)
-        print(f"corpus: {n_big:,} words (10x), {n_small:,} words (1x), from corpus/docs; {psutil.cpu_count()} CPUs")
+        print(f"corpus: {n_big:,} words (large), {n_small:,} words (small), from corpus/docs; {psutil.cpu_count()} CPUs")
         print(f"bare base pipeline (in process): {bare_rate(big):,.0f} words/s")
         rates = {}
         runs = [("full pipeline, 1 process", []), ("full pipeline, --n-process 2", ["--n-process", "2"])]
@@ -73,11 +74,14 @@ def main() -> None:
             rates[name] = n_big / seconds
             print(f"{name}: {rates[name]:,.0f} words/s ({seconds:.1f} s, peak memory {peak:,.0f} MiB)")
             if len(rates) == 1:
-                peak_10x = peak
+                peak_large = peak
         one = rates["full pipeline, 1 process"]
         print(f"--n-process 2 / 1 process: {rates['full pipeline, --n-process 2'] / one:.2f}x")
-        _, peak_1x = run(["extract", str(small), "--out", str(tmp_path / "out-1x")])
-        print(f"peak memory, 1 process: {peak_1x:,.0f} MiB at 1x, {peak_10x:,.0f} MiB at 10x ({peak_10x / peak_1x:.2f}x)")
+        _, peak_small = run(["extract", str(small), "--out", str(tmp_path / "out-small")])
+        print(
+            f"peak memory, 1 process: {peak_small:,.0f} MiB for the small corpus, {peak_large:,.0f} MiB for the large one "
+            f"({n_big / n_small:.1f}x the words, {peak_large / peak_small:.2f}x the memory)"
+        )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ CORPUS = ROOT / "corpus"
 DOCS = CORPUS / "docs"
 SPECS = CORPUS / "annotations"
 GOLD = CORPUS / "gold"
-# train: model training only; dev: rule tuning and model selection; test: the blind check,
-# written before any training run and never used to train or tune.
+# train: model training (and, its held-out fold in corpus/threshold-fold.txt, the trained
+# components' settings); dev: rule tuning and picking a training run's best checkpoint;
+# test: the blind check, written before any training run and never used to train or tune.
 SPLITS = ("train", "dev", "test")
 
 

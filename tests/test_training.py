@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import spacy
 from spacy.tokens import DocBin
-
 from spacy.util import registry
 
 from osint_extract.pipeline import base_name, load_base

@@ -249,7 +249,7 @@ def train_command(
     output: Path = typer.Option(Path("models/osint-extract-trained"), "--output", "-o", help="Folder for the trained osint-extract pipeline."),
     train_config: Optional[List[Path]] = typer.Option(None, "--train-config", help="spaCy training config, one `spacy train` run each (repeatable); default configs/train/cnn.cfg, typing.cfg, then relations.cfg."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline whose components are fine-tuned (default: the config's paths.base)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Base pipeline the trained components build on: its frozen tok2vec and parser, the weights a new ner starts from (default: the config's paths.base)."),
     format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Gold format ({', '.join(FORMATS)}); detected when left out."),
     label_map: Optional[str] = typer.Option(None, "--label-map", help="Map gold labels onto the schema first (a name under configs/labelmaps/ or a YAML file)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Override the config's training.max_steps (a smoke test needs a few)."),
