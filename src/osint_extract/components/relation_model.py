@@ -517,7 +517,7 @@ class RelationModel(TrainablePipe):
             gold = {_entity_fact(h, CLASSES[c], t) for (h, t), c in facts.items()}
             doc = eg.predicted
             if not doc.ents and eg.reference.ents:
-                doc = reference_with_tensor(eg).copy()
+                doc = reference_with_tensor(Example(eg.predicted, eg.reference.copy()))
                 self.set_annotations([doc], self.predict([doc]))
             pred = set()
             for head, label, tail in existing_facts(doc):
