@@ -2,7 +2,7 @@
 
 Gold in any format `evaluate` reads becomes spaCy DocBin files (entities as `doc.ents`,
 relations as character offsets in `doc.user_data["osint_relations"]`), `spacy train` fits
-the components of each training config (by default those of DEFAULT_TRAIN_CONFIGS) on them, and the
+the components of each training config (by default DEFAULT_TRAIN_CONFIGS) on them, and the
 trained components are put into the osint-extract pipeline (rules and lexicons from
 configs/config.cfg), which is saved where `--model` and `osint_extract.load` read it.
 """

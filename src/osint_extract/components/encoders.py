@@ -18,10 +18,9 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-
-import numpy
 from typing import Any, Callable
 
+import numpy
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import registry

@@ -11,9 +11,9 @@ averaged, so the sentences that say what a group does decide for the ones that o
 
 Policy in the pipeline: it runs right after the statistical `ner` and re-types only that
 NER's name entities, only where the most likely label (averaged) is another one with a
-probability of at least `threshold`, and only by the changes `retype` allows (chosen on held-out documents: the
-typer is better at telling armed groups from units and places than at telling people from
-places); WEAPON and CALIBRE spans and spans the NER did not find are left alone, and the
+probability of at least `threshold`, and only by the changes `retype` allows (chosen on
+held-out documents: the typer is better at telling armed groups from units and places than
+at telling people from places); WEAPON and CALIBRE spans and spans the NER did not find are left alone, and the
 curated lists and rules that run later keep their precedence.
 
 Training: `spacy train` on gold entities (configs/train/typing.cfg), with the shared tok2vec

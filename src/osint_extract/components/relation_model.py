@@ -14,9 +14,9 @@ about names than a classifier trained on a few dozen documents can).
 Policy in the pipeline (it runs after the rules and uses the resolver's entities when they
 are there): a fact the rules found stays as they wrote it (rule name, confidence); the model
 adds a fact only between two entities the rules did not relate by that label, only when its
-probability reaches ``threshold`` (per label, chosen on held-out documents), and never from a passage with a
-negation, denial or hedging word of the relation lexicon (configs/lexicons/relations.yml)
-between the start of the sentence and the later mention. Such a fact's `pattern` is this
+probability reaches ``threshold`` (per label, chosen on held-out documents), and never from
+a passage with a negation, denial or hedging word of the relation lexicon
+(configs/lexicons/relations.yml) between the start of the sentence and the later mention. Such a fact's `pattern` is this
 component's name, its confidence the probability. The rules veto their own facts with the
 same lexicon, through the parse.
 

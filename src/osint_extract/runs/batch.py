@@ -305,10 +305,11 @@ def run_batch(
     prepare_output(out)
     _remove_orphaned_temp_files(out)
     results: Iterator[Result] = iter(())
-    if model is None and config is None and trained_model_dir() is not None:
+    if model is None and config is None:
         # the default pipeline, resolved here once: every worker (a dask worker included)
         # loads this folder rather than looking for a default of its own
-        model = str(trained_model_dir())
+        default = trained_model_dir()
+        model = str(default) if default is not None else None
     try:
         nlp = get_pipeline(model, config)
         cache = ResultCache(out, pipeline_fingerprint(nlp, config))
