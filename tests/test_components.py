@@ -10,11 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import spacy
 
 import osint_extract
 from osint_extract.runs.extraction import extract
 from osint_extract.resources import configs_dir
-from osint_extract.components.spans import set_source, source_of
+from osint_extract.components.spans import add_entities, set_source, source_of
 
 
 
@@ -157,6 +158,31 @@ def test_unlisted_group_with_connectors_typed_by_head_word(nlp, text, name):
 def test_shape_match_inside_a_longer_name_does_not_cut_it(nlp):
     text = "The Sovereign Guard Liberation Front attacked a checkpoint in Cabo Delgado."
     assert ("Sovereign Guard Liberation Front", "ARMED_GROUP") in ents(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text, found, rule_match, rule_label",
+    [
+        # a listed place inside a group's name, a shape ("X Police") inside a longer unit name
+        ("Farmers fear the Autodefensas del Zulia (ADZ).", ("Autodefensas del Zulia", "ARMED_GROUP"), "Zulia", "PLACE"),
+        ("The Federal Criminal Police Office (BKA) leads the case.", ("Federal Criminal Police Office", "UNIT"), "Federal Criminal Police", "UNIT"),
+    ],
+)
+def test_a_rule_match_inside_a_longer_statistical_name_does_not_cut_it(text, found, rule_match, rule_label):
+    """The recogniser read the whole name; a list or shape that knows only part of it
+    must not cut it down (the part would also become an entity of its own)."""
+    nlp = spacy.blank("en")
+    doc = manual_doc(nlp, text, [found])
+    start = text.index(rule_match)
+    add_entities(doc, [doc.char_span(start, start + len(rule_match), label=rule_label)], "gazetteer", overwrite=True)
+    assert [(e.text, e.label_) for e in doc.ents] == [found]
+
+
+def test_a_rule_match_covering_a_statistical_name_replaces_it():
+    nlp = spacy.blank("en")
+    doc = manual_doc(nlp, "The Federal Police raided the port.", [("Police", "ORG")])
+    add_entities(doc, [doc.char_span(4, 18, label="UNIT")], "gazetteer", overwrite=True)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Federal Police", "UNIT")]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy
 import pytest
 import spacy
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.training import Example
 from thinc.api import Config
 
@@ -68,8 +68,25 @@ def test_dev_score_without_a_recogniser_reads_the_gold_entities(trained):
     nlp, docs, _, _ = trained
     pipe = nlp.get_pipe("osint_relation_model")
     examples = [Example(nlp.make_doc(d.text), d) for d in docs]
+    before = [(list(eg.reference.ents), eg.reference.tensor.size, repr(eg.reference.user_data)) for eg in examples]
     assert pipe.score(examples)["rel_micro_r"] > 0
     assert not any(eg.predicted.ents for eg in examples), "the examples' predicted docs are left as they were"
+    after = [(list(eg.reference.ents), eg.reference.tensor.size, repr(eg.reference.user_data)) for eg in examples]
+    assert after == before, "the reference docs are left as they were"
+
+
+def test_a_pipeline_that_found_entities_is_scored_on_them_in_every_document(trained):
+    """Where a recogniser ran, a doc in which it found nothing scores nothing: the gold
+    entities stand in only for a run with no recogniser at all."""
+    nlp, docs, _, _ = trained
+    pipe = nlp.get_pipe("osint_relation_model")
+    gold_only = pipe.score([Example(nlp.make_doc(d.text), d) for d in docs])
+    found = [Example(nlp.make_doc(d.text), d) for d in docs]
+    first = found[0].predicted
+    first.ents = [Span(first, e.start, e.end, e.label_) for e in docs[0].ents]
+    pipe(first)
+    mixed = pipe.score(found)
+    assert mixed["rel_micro_r"] < gold_only["rel_micro_r"]
 
 
 def test_candidates_are_pairs_the_schema_allows(trained):

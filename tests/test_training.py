@@ -106,9 +106,14 @@ def test_copy_base_weights_starts_a_new_ner_from_the_base():
     nlp.initialize()
     source = base.get_pipe("ner").model
     assert ner.model.get_ref("lower").to_bytes() != source.get_ref("lower").to_bytes()
-    registry.callbacks.get("osint_extract.copy_base_weights.v1")(base=base_name(), component="ner", layers=["tok2vec", "lower"])(nlp)
+    copy = registry.callbacks.get("osint_extract.copy_base_weights.v1")
+    copy(base=base_name(), component="ner", layers=["tok2vec"])(nlp)
+    assert ner.model.get_ref("tok2vec").to_bytes() == source.get_ref("tok2vec").to_bytes()
+    assert ner.model.get_ref("lower").to_bytes() != source.get_ref("lower").to_bytes(), "only the layers named are copied"
+    copy(base=base_name(), component="ner", layers=["tok2vec", "lower"])(nlp)
     for layer in ("tok2vec", "lower"):
         assert ner.model.get_ref(layer).to_bytes() == source.get_ref(layer).to_bytes()
+    # nothing label-dependent came with them: the output layer and the actions are the new ones
     assert ner.labels == ("ARMED_GROUP",)
     assert ner.model.get_ref("upper").get_dim("nO") < source.get_ref("upper").get_dim("nO")
 

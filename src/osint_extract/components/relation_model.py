@@ -507,16 +507,19 @@ class RelationModel(TrainablePipe):
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, float]:
         """Facts between entities (names, joined as the scorer joins them), from every source
-        on the predicted doc, against the reference's gold. A predicted doc without entities
-        (a training run with no recogniser before this component) is replaced by the
-        reference's gold entities with this component's facts, as in training, so that the
-        dev score picks the best checkpoint."""
+        on the predicted doc, against the reference's gold. When no predicted doc has an
+        entity (a training run with no recogniser before this component), every doc is
+        replaced by its reference's gold entities with this component's facts, as in
+        training, so that the dev score picks the best checkpoint; a pipeline that found
+        entities anywhere is scored on what it found everywhere."""
+        examples = list(examples)
+        on_gold = not any(eg.predicted.ents for eg in examples)
         tp = fp = fn = 0
         for eg in examples:
             find, facts = _gold_facts(eg.reference)
             gold = {_entity_fact(h, CLASSES[c], t) for (h, t), c in facts.items()}
             doc = eg.predicted
-            if not doc.ents and eg.reference.ents:
+            if on_gold and eg.reference.ents:
                 doc = reference_with_tensor(Example(eg.predicted, eg.reference.copy()))
                 self.set_annotations([doc], self.predict([doc]))
             pred = set()

@@ -26,6 +26,10 @@ SOURCE_RANK: dict[str, int] = {
     "geo": 0,
 }
 
+# Sources whose matches cut a statistical entity down to the part they match: the arms
+# rules (a model name inside a span the NER took for a name); lists of names do not.
+CUT_STATISTICAL_NAMES: frozenset[str] = frozenset({"arms"})
+
 if not Doc.has_extension("ent_sources"):
     Doc.set_extension("ent_sources", default=None)
 # [name start, name end, alias start, alias end, how] for names the text gives as one
@@ -72,7 +76,6 @@ def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: boo
     new = filter_spans(list(spans))
     if not new:
         return
-    new_rank = SOURCE_RANK[source]
     kept = list(doc.ents)
     owner = [-1] * len(doc)
     for i, ent in enumerate(kept):
@@ -81,7 +84,7 @@ def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: boo
     accepted: list[Span] = []
     for span in new:
         clashes = {o for o in owner[span.start : span.end] if o >= 0}
-        if not clashes or (overwrite and all(_beats(span, new_rank, kept[i]) for i in clashes)):
+        if not clashes or (overwrite and all(_beats(span, source, kept[i]) for i in clashes)):
             accepted.append(span)
             dropped |= clashes
     for span in accepted:
@@ -89,14 +92,22 @@ def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: boo
     doc.ents = sorted([e for i, e in enumerate(kept) if i not in dropped] + accepted, key=lambda s: s.start)
 
 
-def _beats(new: Span, new_rank: int, old: Span) -> bool:
+def _beats(new: Span, source: str, old: Span) -> bool:
     """A rule span replaces an entity of no higher rank, or any entity it strictly
     encloses: "Command of the National ... Armed Forces" beats the listed "Armed Forces".
     A name typed by its head word is replaced only by a span covering it, never cut by a
     match inside or across it: "Darfur" in "Darfur Bar Association", "The Sovereign
-    Guard" across "Sovereign Guard Liberation Front"."""
+    Guard" across "Sovereign Guard Liberation Front". A statistical entity is not cut
+    down to a name strictly inside it either: the recogniser read the whole name, a list
+    knows a part ("Zulia" in "Autodefensas del Zulia", "Federal Criminal Police" in
+    "... Police Office"); a weapon or calibre the arms rules know still cuts it
+    ("Zarqa-9" out of "Zarqa-9 launchers")."""
+    new_rank = SOURCE_RANK[source]
     covers = new.start <= old.start and old.end <= new.end
     if source_of(old) == "head" and not covers:
+        return False
+    inside = old.start <= new.start and new.end <= old.end and len(new) < len(old)
+    if inside and source_of(old) == "ner" and source not in CUT_STATISTICAL_NAMES:
         return False
     if new_rank >= rank(old):
         return True
