@@ -26,8 +26,9 @@ SOURCE_RANK: dict[str, int] = {
     "geo": 0,
 }
 
-# Sources whose matches cut a statistical entity down to the part they match: the arms
-# rules (a model name inside a span the NER took for a name); lists of names do not.
+# Sources whose matches cut a statistical entity of another label down to the part they
+# match: the arms rules (a model name inside a span the NER took for a name); lists of
+# names do not.
 CUT_STATISTICAL_NAMES: frozenset[str] = frozenset({"arms"})
 
 if not Doc.has_extension("ent_sources"):
@@ -100,14 +101,15 @@ def _beats(new: Span, source: str, old: Span) -> bool:
     Guard" across "Sovereign Guard Liberation Front". A statistical entity is not cut
     down to a name strictly inside it either: the recogniser read the whole name, a list
     knows a part ("Zulia" in "Autodefensas del Zulia", "Federal Criminal Police" in
-    "... Police Office"); a weapon or calibre the arms rules know still cuts it
-    ("Zarqa-9" out of "Zarqa-9 launchers")."""
+    "... Police Office"). A weapon or calibre the arms rules know still cuts a statistical
+    entity of another label ("Zarqa-9" out of a PERSON "Zarqa-9 launchers"), not a
+    statistical weapon ("hunting rifles" keeps its modifier)."""
     new_rank = SOURCE_RANK[source]
     covers = new.start <= old.start and old.end <= new.end
     if source_of(old) == "head" and not covers:
         return False
     inside = old.start <= new.start and new.end <= old.end and len(new) < len(old)
-    if inside and source_of(old) == "ner" and source not in CUT_STATISTICAL_NAMES:
+    if inside and source_of(old) == "ner" and (source not in CUT_STATISTICAL_NAMES or new.label_ == old.label_):
         return False
     if new_rank >= rank(old):
         return True
