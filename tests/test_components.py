@@ -161,21 +161,30 @@ def test_shape_match_inside_a_longer_name_does_not_cut_it(nlp):
 
 
 @pytest.mark.parametrize(
-    "text, found, rule_match, rule_label",
+    "text, found, rule_match, rule_label, source",
     [
         # a listed place inside a group's name, a shape ("X Police") inside a longer unit name
-        ("Farmers fear the Autodefensas del Zulia (ADZ).", ("Autodefensas del Zulia", "ARMED_GROUP"), "Zulia", "PLACE"),
-        ("The Federal Criminal Police Office (BKA) leads the case.", ("Federal Criminal Police Office", "UNIT"), "Federal Criminal Police", "UNIT"),
+        ("Farmers fear the Autodefensas del Zulia (ADZ).", ("Autodefensas del Zulia", "ARMED_GROUP"), "Zulia", "PLACE", "gazetteer"),
+        ("The Federal Criminal Police Office (BKA) leads the case.", ("Federal Criminal Police Office", "UNIT"), "Federal Criminal Police", "UNIT", "shape"),
+        # a weapon class the recogniser read with its modifier
+        ("Its members carry hunting rifles.", ("hunting rifles", "WEAPON"), "rifles", "WEAPON", "arms"),
     ],
 )
-def test_a_rule_match_inside_a_longer_statistical_name_does_not_cut_it(text, found, rule_match, rule_label):
+def test_a_rule_match_inside_a_longer_statistical_name_does_not_cut_it(text, found, rule_match, rule_label, source):
     """The recogniser read the whole name; a list or shape that knows only part of it
     must not cut it down (the part would also become an entity of its own)."""
     nlp = spacy.blank("en")
     doc = manual_doc(nlp, text, [found])
     start = text.index(rule_match)
-    add_entities(doc, [doc.char_span(start, start + len(rule_match), label=rule_label)], "gazetteer", overwrite=True)
+    add_entities(doc, [doc.char_span(start, start + len(rule_match), label=rule_label)], source, overwrite=True)
     assert [(e.text, e.label_) for e in doc.ents] == [found]
+
+
+def test_a_known_weapon_cuts_a_statistical_name_around_it():
+    nlp = spacy.blank("en")
+    doc = manual_doc(nlp, "The unit carried Zarqa-9 launchers.", [("Zarqa-9 launchers", "PERSON")])
+    add_entities(doc, [doc.char_span(17, 24, label="WEAPON")], "arms", overwrite=True)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Zarqa-9", "WEAPON")]
 
 
 def test_a_rule_match_covering_a_statistical_name_replaces_it():
@@ -505,3 +514,18 @@ def test_line_breaks_end_sentences(nlp):
     sents = [s.text.strip() for s in doc.sents]
     assert sents[0] == "Rebels Take the Valley Road"
     assert sents[1].startswith("The Frente Kobra")
+
+
+@pytest.mark.parametrize("ner_labels, expected", [(["ORG", "PERSON", "GPE"], "ARMED_GROUP"), (["ORG", "ARMED_GROUP", "UNIT"], "ORG")])
+def test_the_head_word_rules_retype_a_general_ner_but_not_one_trained_on_the_schema(ner_labels, expected):
+    """"... Syndicate" makes a general NER's ORG an armed group; a recogniser trained on the
+    schema's labels chose ORG from the context, and its choice stands."""
+    nlp = spacy.blank("en")
+    ner = nlp.add_pipe("ner")
+    for label in ner_labels:
+        ner.add_label(label)
+    nlp.initialize()
+    typer = nlp.add_pipe("osint_entity_typer", name="osint_typer")
+    typer.initialize(lexicon=str(configs_dir() / "lexicons" / "entity_types.yml"))
+    doc = manual_doc(nlp, "Investors sued the Kessel Syndicate in March.", [("Kessel Syndicate", "ORG")])
+    assert [(e.text, e.label_) for e in typer(doc).ents] == [("Kessel Syndicate", expected)]

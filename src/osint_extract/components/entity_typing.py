@@ -3,13 +3,16 @@
 A general English NER knows ORG, not armed groups or state units. Head words inside a
 name ("Sinaloa Cartel", "41st Armored Brigade") and nouns around it ("the mega-gang X",
 "X prison") decide the label, so groups on no list are still typed right. The trained
-pipeline's NER is trained on the schema's own labels: they pass through unmapped, and the
-same head-word and context rules still re-type its ORG, PERSON and PLACE spans (see the
-README's "Trained components" for the whole policy).
+pipeline's NER is trained on the schema's own labels: they pass through as they are; the
+head-word and context rules are left out for them: on held-out documents they re-typed
+more of its names wrong than right (see the README's "Trained components" for the whole
+policy). The mending of cut names, the trimming and the names found by context nouns
+apply to both.
 """
 from __future__ import annotations
 
 from spacy.language import Language
+from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
@@ -19,14 +22,28 @@ from .spans import add_entities, set_source
 
 @Language.factory("osint_entity_typer", assigns=["doc.ents"], requires=["doc.ents", "token.pos", "token.dep"])
 def make_entity_typer(nlp: Language, name: str) -> "EntityTyper":
-    return EntityTyper(name)
+    return EntityTyper(name, nlp)
+
+
+# Labels only a recogniser trained on the schema predicts.
+SCHEMA_ONLY_LABELS = frozenset({"ARMED_GROUP", "UNIT"})
 
 
 class EntityTyper(LexiconComponent):
     """Maps NER labels to the schema and re-types organisations from names and context."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, nlp: Language | None = None):
         self.name = name
+        self.nlp = nlp
+        self._schema_ner = False
+
+    def _ner_speaks_schema(self) -> bool:
+        """Whether an entity recogniser of the pipeline was trained on the schema's labels
+        (it knows ARMED_GROUP or UNIT, which no general NER does)."""
+        if self.nlp is None:
+            return False
+        labels = {label for _, pipe in self.nlp.pipeline if isinstance(pipe, EntityRecognizer) for label in pipe.labels}
+        return bool(labels & SCHEMA_ONLY_LABELS)
 
     def compile(self, data: dict) -> None:
         self.ner_labels: dict[str, str] = data.get("ner_labels", {})
@@ -51,6 +68,7 @@ class EntityTyper(LexiconComponent):
                 self.context.setdefault(word.lower(), label)
 
     def __call__(self, doc: Doc) -> Doc:
+        self._schema_ner = self._ner_speaks_schema()
         # tokens of dates, numbers and nationalities are never part of a name
         blocked = {i for e in doc.ents if e.label_ in self.not_name_labels for i in range(e.start, e.end)}
         ents: list[Span] = []
@@ -176,8 +194,10 @@ class EntityTyper(LexiconComponent):
 
     def _type(self, ent: Span) -> tuple[str | None, str]:
         ner_label = ent.label_
-        # A NER trained on the schema (osint-extract train) needs no mapping; its labels
-        # go through the same re-typing as a general NER's.
+        # A NER trained on the schema (osint-extract train) needs no mapping, and its
+        # labels are its reading of the context: they stand.
+        if self._schema_ner and ner_label in ENTITY_LABELS:
+            return ner_label, "ner"
         label = self.ner_labels.get(ner_label, ner_label if ner_label in ENTITY_LABELS else None)
         if ner_label in self.retype_anywhere or ner_label in self.retype_at_edges:
             by_name, source = self._name_word_label(ent, anywhere=ner_label in self.retype_anywhere)
