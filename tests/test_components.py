@@ -509,6 +509,33 @@ def test_consistency_component_on_hand_made_spans(nlp):
     ]
 
 
+@pytest.mark.parametrize(
+    "text, name, aliases",
+    [
+        # a gloss with its article, which the span leaves out
+        ("Traders pay Los Garzos (the Herons) at the jetty.", "Los Garzos", ["Herons"]),
+        # two names in one bracket
+        ("The Kessel Growers Union (KGU, Unión de Cultivadores) met.", "Kessel Growers Union", ["KGU", "Unión de Cultivadores"]),
+        # the lexicon's inner words inside a translated name
+        ("The Joint Task Force Tizón (Fuerza de Tarea Conjunta Tizón) moved north.", "Joint Task Force Tizón", ["Fuerza de Tarea Conjunta Tizón"]),
+    ],
+)
+def test_names_in_brackets_after_an_entity_are_its_aliases(nlp, text, name, aliases):
+    doc = manual_doc(nlp, text, [(name, "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == [name] + aliases
+    assert {e.label_ for e in doc.ents} == {"ARMED_GROUP"}
+    links = {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links}
+    assert links == {(name, alias) for alias in aliases}
+
+
+def test_words_in_brackets_that_are_no_name_are_no_alias(nlp):
+    text = "The Kessel Growers Union (which denies it) and the Harbour Crew (the smaller one) met."
+    doc = manual_doc(nlp, text, [("Kessel Growers Union", "ORG"), ("Harbour Crew", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == ["Kessel Growers Union", "Harbour Crew"]
+
+
 def test_line_breaks_end_sentences(nlp):
     doc = nlp("Rebels Take the Valley Road\n\nThe Frente Kobra seized Tumaco on Monday. It held the port.")
     sents = [s.text.strip() for s in doc.sents]

@@ -105,12 +105,14 @@ class Consistency(LexiconComponent):
         add_alias_links(doc, pairs, how)
 
     def _bracketed_aliases(self, doc: Doc):
-        """"National Liberation Army (ELN)", "Viv Ansanm ("Living Together")": a capitalised
-        or quoted name in brackets right after an entity names the same thing."""
+        """"National Liberation Army (ELN)", "Viv Ansanm ("Living Together")", "Los
+        Alcatraces (the Gannets)", "Tarra Peasant Association (TPA, ACAT)": each
+        capitalised or quoted name in brackets right after an entity names the same thing
+        (a leading "the" left out, the lexicon's inner words allowed inside a name)."""
         for ent in doc.ents:
             if ent.end + 2 >= len(doc) or doc[ent.end].text != "(":
                 continue
-            close = next((i for i in range(ent.end + 1, min(ent.end + 8, len(doc))) if doc[i].text == ")"), None)
+            close = next((i for i in range(ent.end + 1, min(ent.end + 10, len(doc))) if doc[i].text == ")"), None)
             if close is None or close == ent.end + 1:
                 continue
             start, end = ent.end + 1, close
@@ -118,11 +120,31 @@ class Consistency(LexiconComponent):
             if quoted:  # ("Living Together" in Creole): the quoted words only
                 start += 1
                 end = next((k for k in range(start, close) if doc[k].text in self.quotes), close)
-            if start >= end:
+                if start < end:
+                    yield ent, Span(doc, start, end, label=ent.label_)
                 continue
-            inner = doc[start:end]
-            if quoted or all(t.text[:1].isupper() or t.is_punct or t.like_num for t in inner) and inner[0].text[:1].isupper():
-                yield ent, Span(doc, inner.start, inner.end, label=ent.label_)
+            parts, part_start = [], start
+            for k in range(start, end + 1):
+                if k == end or doc[k].text in (",", ";"):
+                    parts.append((part_start, k))
+                    part_start = k + 1
+            for a, b in parts:
+                if a < b and doc[a].lower_ == "the":
+                    a += 1
+                if a < b and self._is_name(doc[a:b]):
+                    yield ent, Span(doc, a, b, label=ent.label_)
+
+    def _is_name(self, words: Span) -> bool:
+        """Capitalised words (numbers and punctuation allowed), beginning and ending with one;
+        the lexicon's inner words ("de", "del") may stand between them."""
+        def capital(t) -> bool:
+            return t.text[:1].isupper() or t.like_num
+
+        return (
+            capital(words[0])
+            and capital(words[-1])
+            and all(capital(t) or t.is_punct or t.lower_ in self.inner_words for t in words)
+        )
 
     def _cued_aliases(self, doc: Doc):
         """"Néstor Vera, alias "Iván Mordisco"", "X, better known as the Clan del Golfo": the
