@@ -27,7 +27,7 @@ from osint_extract.evaluation.scoring import score_documents
 from make_fold import held_out_args
 
 NAME = "osint_relation_model"
-GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
 
 
 def main() -> None:
