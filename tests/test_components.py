@@ -585,3 +585,22 @@ def test_names_of_a_recogniser_trained_on_the_schema_are_not_mended(text, name):
         token.tag_ = "POS" if token.text in ("'", "'s") else "NNP" if token.is_title else "NN"
         token.pos_ = "PROPN" if token.is_title else "NOUN"
     assert [(e.text, e.label_) for e in typer(doc).ents] == [name]
+
+
+@pytest.mark.parametrize("ner_labels, expected", [(GENERAL_NER, "UNIT"), (SCHEMA_NER, "ARMED_GROUP")])
+def test_name_shapes_step_aside_for_a_recogniser_trained_on_the_schema(ner_labels, expected):
+    """config.cfg's osint_shapes (general_ner_only): "X Guard" is a unit by its shape for a
+    general NER; a recogniser trained on the schema read "Zorse Guard" as a group from context."""
+    nlp, _ = typer_after(ner_labels)
+    shapes = nlp.add_pipe("osint_gazetteer", name="shapes", config={"span_source": "shape", "general_ner_only": True})
+    shapes.add_patterns([{"label": "UNIT", "pattern": [{"IS_TITLE": True}, {"LOWER": "guard"}]}])
+    doc = manual_doc(nlp, "Gunmen of the Zorse Guard raided the market.", [("Zorse Guard", "ARMED_GROUP")])
+    assert [(e.text, e.label_) for e in shapes(doc).ents] == [("Zorse Guard", expected)]
+
+
+def test_a_class_noun_after_a_model_the_recogniser_found_is_no_second_weapon(nlp):
+    """"AK-pattern rifles": the model is the mention (ANNOTATION.md), whether the lexicon or
+    the recogniser knows the model."""
+    doc = manual_doc(nlp, "Fighters carried Zorvak-pattern rifles and mortars.", [("Zorvak-pattern", "WEAPON")])
+    doc = nlp.get_pipe("osint_arms")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Zorvak-pattern", "WEAPON"), ("mortars", "WEAPON")]

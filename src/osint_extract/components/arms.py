@@ -63,12 +63,14 @@ class ArmsMatcher(LexiconComponent):
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         spans: list[Span] = []
-        designation_ends: set[int] = set()
+        # a model the recogniser found ("AK-pattern" in "AK-pattern rifles") is the mention
+        # as much as one the lexicon knows
+        designation_ends = {e.end_char for e in doc.ents if e.label_ == "WEAPON"}
         for regex in self.calibres:
             spans += self._spans(doc, text, regex, "CALIBRE")
         if self.designation is not None:
             found = self._spans(doc, text, self.designation, "WEAPON")
-            designation_ends = {s.end_char for s in found}
+            designation_ends |= {s.end_char for s in found}
             spans += found
         if self.weapon_class is not None:
             for span in self._spans(doc, text, self.weapon_class, "WEAPON"):

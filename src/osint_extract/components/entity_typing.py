@@ -12,10 +12,10 @@ trimming and the names found by context nouns apply to both.
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
+from .recogniser import trained_on_schema
 from ..schema import ENTITY_LABELS
 from .spans import add_entities, set_source
 
@@ -25,10 +25,6 @@ def make_entity_typer(nlp: Language, name: str) -> "EntityTyper":
     return EntityTyper(name, nlp)
 
 
-# Labels only a recogniser trained on the schema predicts.
-SCHEMA_ONLY_LABELS = frozenset({"ARMED_GROUP", "UNIT"})
-
-
 class EntityTyper(LexiconComponent):
     """Maps NER labels to the schema and re-types organisations from names and context."""
 
@@ -36,14 +32,6 @@ class EntityTyper(LexiconComponent):
         self.name = name
         self.nlp = nlp
         self._schema_ner = False
-
-    def _ner_speaks_schema(self) -> bool:
-        """Whether an entity recogniser of the pipeline was trained on the schema's labels
-        (it knows ARMED_GROUP or UNIT, which no general NER does)."""
-        if self.nlp is None:
-            return False
-        labels = {label for _, pipe in self.nlp.pipeline if isinstance(pipe, EntityRecognizer) for label in pipe.labels}
-        return bool(labels & SCHEMA_ONLY_LABELS)
 
     def compile(self, data: dict) -> None:
         self.ner_labels: dict[str, str] = data.get("ner_labels", {})
@@ -68,7 +56,7 @@ class EntityTyper(LexiconComponent):
                 self.context.setdefault(word.lower(), label)
 
     def __call__(self, doc: Doc) -> Doc:
-        self._schema_ner = self._ner_speaks_schema()
+        self._schema_ner = trained_on_schema(self.nlp)
         # tokens of dates, numbers and nationalities are never part of a name
         blocked = {i for e in doc.ents if e.label_ in self.not_name_labels for i in range(e.start, e.end)}
         ents: list[Span] = []

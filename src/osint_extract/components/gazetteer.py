@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .lexicons import LexiconComponent
+from .recogniser import trained_on_schema
 from ..resources import read_patterns, read_wordlist, resolve
 from ..schema import ENTITY_LABELS
 from .segmentation import without_soft_breaks
@@ -25,11 +26,13 @@ from .spans import add_entities, set_label, source_of
 @Language.factory(
     "osint_gazetteer",
     assigns=["doc.ents"],
-    default_config={"span_source": "gazetteer", "overwrite": True},
+    default_config={"span_source": "gazetteer", "overwrite": True, "general_ner_only": False},
 )
-def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool) -> "Gazetteer":
-    """`span_source` names the rule kind its spans carry, which decides conflicts (spans.SOURCE_RANK)."""
-    return Gazetteer(nlp, name, source=span_source, overwrite=overwrite)
+def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool, general_ner_only: bool) -> "Gazetteer":
+    """`span_source` names the rule kind its spans carry, which decides conflicts
+    (spans.SOURCE_RANK); with `general_ner_only` the patterns step aside in a pipeline whose
+    recogniser was trained on the schema (components.recogniser)."""
+    return Gazetteer(nlp, name, source=span_source, overwrite=overwrite, general_ner_only=general_ner_only)
 
 
 class Gazetteer:
@@ -38,11 +41,14 @@ class Gazetteer:
     A pattern's optional "id" is kept as the span's ent_id: the canonical entity it names.
     """
 
-    def __init__(self, nlp: Language, name: str, *, source: str = "gazetteer", overwrite: bool = True):
+    def __init__(
+        self, nlp: Language, name: str, *, source: str = "gazetteer", overwrite: bool = True, general_ner_only: bool = False
+    ):
         self.nlp = nlp
         self.name = name
         self.source = source
         self.overwrite = overwrite
+        self.general_ner_only = general_ner_only
         self.patterns: list[dict] = []
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -67,7 +73,7 @@ class Gazetteer:
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, patterns: list[str] = ()) -> None:
         """Patterns from these JSONL files replace whatever the component held."""
-        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite)
+        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, general_ner_only=self.general_ner_only)
         for path in patterns:
             self.add_patterns(read_patterns(path), origin=str(resolve(path)))
 
@@ -75,6 +81,8 @@ class Gazetteer:
         return pattern["label"] + "\t" + pattern.get("id", "")
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.general_ner_only and trained_on_schema(self.nlp):
+            return doc
         spans = []
         view, index = without_soft_breaks(doc)
         for matcher in (self.phrase_matcher, self.lower_matcher, self.token_matcher):
@@ -94,7 +102,7 @@ class Gazetteer:
         srsly.write_jsonl(path / "patterns.jsonl", self.patterns)
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "Gazetteer":
-        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite)
+        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, general_ner_only=self.general_ner_only)
         self.add_patterns(srsly.read_jsonl(Path(path) / "patterns.jsonl"), origin=str(path))
         return self
 
