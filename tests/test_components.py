@@ -587,15 +587,39 @@ def test_names_of_a_recogniser_trained_on_the_schema_are_not_mended(text, name):
     assert [(e.text, e.label_) for e in typer(doc).ents] == [name]
 
 
-@pytest.mark.parametrize("ner_labels, expected", [(GENERAL_NER, "UNIT"), (SCHEMA_NER, "ARMED_GROUP")])
-def test_name_shapes_step_aside_for_a_recogniser_trained_on_the_schema(ner_labels, expected):
-    """config.cfg's osint_shapes (general_ner_only): "X Guard" is a unit by its shape for a
-    general NER; a recogniser trained on the schema read "Zorse Guard" as a group from context."""
+def shapes_after(ner_labels: list[str], beside_trained_ner: str):
     nlp, _ = typer_after(ner_labels)
-    shapes = nlp.add_pipe("osint_gazetteer", name="shapes", config={"span_source": "shape", "general_ner_only": True})
-    shapes.add_patterns([{"label": "UNIT", "pattern": [{"IS_TITLE": True}, {"LOWER": "guard"}]}])
-    doc = manual_doc(nlp, "Gunmen of the Zorse Guard raided the market.", [("Zorse Guard", "ARMED_GROUP")])
-    assert [(e.text, e.label_) for e in shapes(doc).ents] == [("Zorse Guard", expected)]
+    shapes = nlp.add_pipe("osint_gazetteer", name="shapes", config={"span_source": "shape", "beside_trained_ner": beside_trained_ner})
+    shapes.add_patterns([
+        {"label": "UNIT", "pattern": [{"IS_TITLE": True}, {"LOWER": "guard"}]},
+        {"label": "ARMED_GROUP", "pattern": [{"LOWER": "dissident"}, {"IS_UPPER": True}, {"LOWER": "groups"}]},
+    ])
+    return nlp, shapes
+
+
+@pytest.mark.parametrize(
+    "ner_labels, beside, expected",
+    [
+        (GENERAL_NER, "extend", [("Zorse Guard", "UNIT"), ("dissident KLF groups", "ARMED_GROUP")]),
+        # config.cfg's osint_shapes: beside a trained recogniser a shape only extends its names
+        (SCHEMA_NER, "extend", [("Zorse Guard", "ARMED_GROUP"), ("dissident KLF groups", "ARMED_GROUP")]),
+        (SCHEMA_NER, "none", [("Zorse Guard", "ARMED_GROUP"), ("KLF", "ARMED_GROUP")]),
+        (SCHEMA_NER, "all", [("Zorse Guard", "UNIT"), ("dissident KLF groups", "ARMED_GROUP")]),
+    ],
+)
+def test_name_shapes_beside_a_recogniser_trained_on_the_schema(ner_labels, beside, expected):
+    """"X Guard" is a unit by its shape for a general NER; a recogniser trained on the schema
+    read "Zorse Guard" as a group from the context, and its label stands unless the shapes are
+    told to apply in full; a longer shape around one of its names still extends it."""
+    nlp, shapes = shapes_after(ner_labels, beside)
+    text = "Gunmen of the Zorse Guard and dissident KLF groups raided the market."
+    doc = manual_doc(nlp, text, [("Zorse Guard", "ARMED_GROUP"), ("KLF", "ARMED_GROUP")])
+    assert [(e.text, e.label_) for e in shapes(doc).ents] == expected
+
+
+def test_an_unknown_setting_beside_a_trained_recogniser_is_refused():
+    with pytest.raises(ValueError, match="beside_trained_ner"):
+        shapes_after(SCHEMA_NER, "some")
 
 
 def test_a_class_noun_after_a_model_the_recogniser_found_is_no_second_weapon(nlp):

@@ -23,16 +23,22 @@ from .segmentation import without_soft_breaks
 from .spans import add_entities, set_label, source_of
 
 
+# What a rule component's matches do beside a recogniser trained on the schema.
+BESIDE_TRAINED_NER = ("all", "extend", "none")
+
+
 @Language.factory(
     "osint_gazetteer",
     assigns=["doc.ents"],
-    default_config={"span_source": "gazetteer", "overwrite": True, "general_ner_only": False},
+    default_config={"span_source": "gazetteer", "overwrite": True, "beside_trained_ner": "all"},
 )
-def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool, general_ner_only: bool) -> "Gazetteer":
+def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool, beside_trained_ner: str) -> "Gazetteer":
     """`span_source` names the rule kind its spans carry, which decides conflicts
-    (spans.SOURCE_RANK); with `general_ner_only` the patterns step aside in a pipeline whose
-    recogniser was trained on the schema (components.recogniser)."""
-    return Gazetteer(nlp, name, source=span_source, overwrite=overwrite, general_ner_only=general_ner_only)
+    (spans.SOURCE_RANK). `beside_trained_ner`: which matches count in a pipeline whose
+    recogniser was trained on the schema (components.recogniser): "all", "extend" (only
+    those that cover a longer stretch than an entity the recogniser found: "dissident FARC
+    groups" around its "FARC"), or "none"."""
+    return Gazetteer(nlp, name, source=span_source, overwrite=overwrite, beside_trained_ner=beside_trained_ner)
 
 
 class Gazetteer:
@@ -42,13 +48,15 @@ class Gazetteer:
     """
 
     def __init__(
-        self, nlp: Language, name: str, *, source: str = "gazetteer", overwrite: bool = True, general_ner_only: bool = False
+        self, nlp: Language, name: str, *, source: str = "gazetteer", overwrite: bool = True, beside_trained_ner: str = "all"
     ):
+        if beside_trained_ner not in BESIDE_TRAINED_NER:
+            raise ValueError(f"{name}: beside_trained_ner must be one of {', '.join(BESIDE_TRAINED_NER)}, not {beside_trained_ner!r}")
         self.nlp = nlp
         self.name = name
         self.source = source
         self.overwrite = overwrite
-        self.general_ner_only = general_ner_only
+        self.beside_trained_ner = beside_trained_ner
         self.patterns: list[dict] = []
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -73,7 +81,7 @@ class Gazetteer:
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, patterns: list[str] = ()) -> None:
         """Patterns from these JSONL files replace whatever the component held."""
-        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, general_ner_only=self.general_ner_only)
+        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, beside_trained_ner=self.beside_trained_ner)
         for path in patterns:
             self.add_patterns(read_patterns(path), origin=str(resolve(path)))
 
@@ -81,7 +89,8 @@ class Gazetteer:
         return pattern["label"] + "\t" + pattern.get("id", "")
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.general_ner_only and trained_on_schema(self.nlp):
+        beside = self.beside_trained_ner if trained_on_schema(self.nlp) else "all"
+        if beside == "none":
             return doc
         spans = []
         view, index = without_soft_breaks(doc)
@@ -93,6 +102,9 @@ class Gazetteer:
                     start, end = index[start], index[end - 1] + 1
                 label, ent_id = self.nlp.vocab.strings[match_id].split("\t")
                 spans.append(Span(doc, start, end, label=label, span_id=ent_id or 0))
+        if beside == "extend":
+            found = list(doc.ents)
+            spans = [s for s in spans if any(s.start <= e.start and e.end <= s.end and len(s) > len(e) for e in found)]
         add_entities(doc, spans, self.source, overwrite=self.overwrite)
         return doc
 
@@ -102,7 +114,7 @@ class Gazetteer:
         srsly.write_jsonl(path / "patterns.jsonl", self.patterns)
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "Gazetteer":
-        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, general_ner_only=self.general_ner_only)
+        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, beside_trained_ner=self.beside_trained_ner)
         self.add_patterns(srsly.read_jsonl(Path(path) / "patterns.jsonl"), origin=str(path))
         return self
 
