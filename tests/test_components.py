@@ -166,18 +166,24 @@ def test_shape_match_inside_a_longer_name_does_not_cut_it(nlp):
         # a listed place inside a group's name, a shape ("X Police") inside a longer unit name
         ("Farmers fear the Autodefensas del Zulia (ADZ).", ("Autodefensas del Zulia", "ARMED_GROUP"), "Zulia", "PLACE", "gazetteer"),
         ("The Federal Criminal Police Office (BKA) leads the case.", ("Federal Criminal Police Office", "UNIT"), "Federal Criminal Police", "UNIT", "shape"),
-        # a weapon class the recogniser read with its modifier
-        ("Its members carry hunting rifles.", ("hunting rifles", "WEAPON"), "rifles", "WEAPON", "arms"),
     ],
 )
-def test_a_rule_match_inside_a_longer_statistical_name_does_not_cut_it(text, found, rule_match, rule_label, source):
-    """The recogniser read the whole name; a list or shape that knows only part of it
-    must not cut it down (the part would also become an entity of its own)."""
+def test_beside_a_trained_recogniser_a_rule_match_inside_its_name_does_not_cut_it(text, found, rule_match, rule_label, source):
+    """The recogniser read the whole name; a list or shape that knows only part of it must
+    not cut it down (the part would also become an entity of its own). A general NER's
+    names are cut as before."""
     nlp = spacy.blank("en")
-    doc = manual_doc(nlp, text, [found])
     start = text.index(rule_match)
-    add_entities(doc, [doc.char_span(start, start + len(rule_match), label=rule_label)], source, overwrite=True)
-    assert [(e.text, e.label_) for e in doc.ents] == [found]
+    for keep, expected in ((True, [found]), (False, [(rule_match, rule_label)])):
+        doc = manual_doc(nlp, text, [found])
+        add_entities(doc, [doc.char_span(start, start + len(rule_match), label=rule_label)], source, overwrite=True, keep_statistical=keep)
+        assert [(e.text, e.label_) for e in doc.ents] == expected
+
+
+def test_a_weapon_the_recogniser_read_with_its_modifier_is_not_cut(nlp):
+    doc = manual_doc(nlp, "Its members carry hunting rifles.", [("hunting rifles", "WEAPON")])
+    doc = nlp.get_pipe("osint_arms")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("hunting rifles", "WEAPON")]
 
 
 def test_a_known_weapon_cuts_a_statistical_name_around_it():

@@ -82,6 +82,12 @@ class ArmsMatcher(LexiconComponent):
                 if span[-1].dep_ == "compound" and span[-1].head.i >= span.end:
                     continue  # "drone capacities", "rifle range": a modifier, not a weapon
                 spans.append(span)
+        # a weapon the recogniser read with its modifier ("hunting rifles") is not cut down
+        # to the class noun the rules know
+        weapons = [e for e in doc.ents if e.label_ == "WEAPON"]
+        spans = [
+            s for s in spans if not any(w.start <= s.start and s.end <= w.end and len(w) > len(s) for w in weapons)
+        ]
         add_entities(doc, spans, "arms", overwrite=True)
         return doc
 

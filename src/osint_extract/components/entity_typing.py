@@ -76,7 +76,7 @@ class EntityTyper(LexiconComponent):
                 set_source(span, source)
             ents.append(span)
         doc.ents = ents
-        add_entities(doc, self._unlisted_names(doc, blocked), "cue", overwrite=True)
+        add_entities(doc, self._unlisted_names(doc, blocked), "cue", overwrite=True, keep_statistical=self._schema_ner)
         return doc
 
     def _join_names(self, doc: Doc) -> list[Span]:

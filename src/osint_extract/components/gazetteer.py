@@ -105,7 +105,7 @@ class Gazetteer:
         if beside == "extend":
             found = list(doc.ents)
             spans = [s for s in spans if any(s.start <= e.start and e.end <= s.end and len(s) > len(e) for e in found)]
-        add_entities(doc, spans, self.source, overwrite=self.overwrite)
+        add_entities(doc, spans, self.source, overwrite=self.overwrite, keep_statistical=trained_on_schema(self.nlp))
         return doc
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:

@@ -26,11 +26,6 @@ SOURCE_RANK: dict[str, int] = {
     "geo": 0,
 }
 
-# Sources whose matches cut a statistical entity of another label down to the part they
-# match: the arms rules (a model name inside a span the NER took for a name); lists of
-# names do not.
-CUT_STATISTICAL_NAMES: frozenset[str] = frozenset({"arms"})
-
 if not Doc.has_extension("ent_sources"):
     Doc.set_extension("ent_sources", default=None)
 # [name start, name end, alias start, alias end, how] for names the text gives as one
@@ -71,9 +66,13 @@ def rank(span: Span) -> int:
     return SOURCE_RANK.get(source_of(span), 1)
 
 
-def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: bool) -> None:
+def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: bool, keep_statistical: bool = False) -> None:
     """Add spans as entities; with `overwrite` they replace overlapping entities of no
-    higher rank, otherwise they only fill gaps. Overlaps among new spans keep the longest."""
+    higher rank, otherwise they only fill gaps. Overlaps among new spans keep the longest.
+    With `keep_statistical` (beside a recogniser trained on the schema) a span strictly
+    inside a statistical entity does not cut it down: the recogniser read the whole name,
+    a list knows a part ("Zulia" in "Autodefensas del Zulia", "Federal Criminal Police" in
+    "... Police Office")."""
     new = filter_spans(list(spans))
     if not new:
         return
@@ -85,7 +84,7 @@ def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: boo
     accepted: list[Span] = []
     for span in new:
         clashes = {o for o in owner[span.start : span.end] if o >= 0}
-        if not clashes or (overwrite and all(_beats(span, source, kept[i]) for i in clashes)):
+        if not clashes or (overwrite and all(_beats(span, source, kept[i], keep_statistical) for i in clashes)):
             accepted.append(span)
             dropped |= clashes
     for span in accepted:
@@ -93,23 +92,19 @@ def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: boo
     doc.ents = sorted([e for i, e in enumerate(kept) if i not in dropped] + accepted, key=lambda s: s.start)
 
 
-def _beats(new: Span, source: str, old: Span) -> bool:
+def _beats(new: Span, source: str, old: Span, keep_statistical: bool = False) -> bool:
     """A rule span replaces an entity of no higher rank, or any entity it strictly
     encloses: "Command of the National ... Armed Forces" beats the listed "Armed Forces".
     A name typed by its head word is replaced only by a span covering it, never cut by a
     match inside or across it: "Darfur" in "Darfur Bar Association", "The Sovereign
-    Guard" across "Sovereign Guard Liberation Front". A statistical entity is not cut
-    down to a name strictly inside it either: the recogniser read the whole name, a list
-    knows a part ("Zulia" in "Autodefensas del Zulia", "Federal Criminal Police" in
-    "... Police Office"). A weapon or calibre the arms rules know still cuts a statistical
-    entity of another label ("Zarqa-9" out of a PERSON "Zarqa-9 launchers"), not a
-    statistical weapon ("hunting rifles" keeps its modifier)."""
+    Guard" across "Sovereign Guard Liberation Front"; nor, with `keep_statistical`, is a
+    statistical entity by a match strictly inside it."""
     new_rank = SOURCE_RANK[source]
     covers = new.start <= old.start and old.end <= new.end
     if source_of(old) == "head" and not covers:
         return False
     inside = old.start <= new.start and new.end <= old.end and len(new) < len(old)
-    if inside and source_of(old) == "ner" and (source not in CUT_STATISTICAL_NAMES or new.label_ == old.label_):
+    if keep_statistical and inside and source_of(old) == "ner":
         return False
     if new_rank >= rank(old):
         return True
