@@ -599,8 +599,15 @@ def shapes_after(ner_labels: list[str], beside_trained_ner: str):
     shapes.add_patterns([
         {"label": "UNIT", "pattern": [{"IS_TITLE": True}, {"LOWER": "guard"}]},
         {"label": "ARMED_GROUP", "pattern": [{"LOWER": "dissident"}, {"IS_UPPER": True}, {"LOWER": "groups"}]},
+        {"label": "PLACE", "pattern": [{"IS_TITLE": True}, {"IS_TITLE": True}, {"LOWER": "prison"}]},
     ])
     return nlp, shapes
+
+
+def test_a_shape_that_adds_only_a_stop_word_extends_nothing():
+    nlp, shapes = shapes_after(SCHEMA_NER, "extend")
+    doc = manual_doc(nlp, "At Kessel Prison the guards left.", [("Kessel Prison", "PLACE")])
+    assert [e.text for e in shapes(doc).ents] == ["Kessel Prison"]
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,15 @@ from .spans import add_entities, set_label, source_of
 BESIDE_TRAINED_NER = ("all", "extend", "none")
 
 
+def _extends(match: Span, ent: Span) -> bool:
+    """Whether `match` covers `ent` and more than stop words besides ("dissident FARC
+    groups" extends "FARC"; a sentence's "At" before "Lumëz Prison" does not)."""
+    if not (match.start <= ent.start and ent.end <= match.end and len(match) > len(ent)):
+        return False
+    extra = list(match.doc[match.start : ent.start]) + list(match.doc[ent.end : match.end])
+    return any(not (t.is_stop or t.is_punct) for t in extra)
+
+
 @Language.factory(
     "osint_gazetteer",
     assigns=["doc.ents"],
@@ -104,7 +113,7 @@ class Gazetteer:
                 spans.append(Span(doc, start, end, label=label, span_id=ent_id or 0))
         if beside == "extend":
             found = list(doc.ents)
-            spans = [s for s in spans if any(s.start <= e.start and e.end <= s.end and len(s) > len(e) for e in found)]
+            spans = [s for s in spans if any(_extends(s, e) for e in found)]
         add_entities(doc, spans, self.source, overwrite=self.overwrite, keep_statistical=trained_on_schema(self.nlp))
         return doc
 
