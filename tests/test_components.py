@@ -641,3 +641,16 @@ def test_a_class_noun_after_a_model_the_recogniser_found_is_no_second_weapon(nlp
     doc = manual_doc(nlp, "Fighters carried Zorvak-pattern rifles and mortars.", [("Zorvak-pattern", "WEAPON")])
     doc = nlp.get_pipe("osint_arms")(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("Zorvak-pattern", "WEAPON"), ("mortars", "WEAPON")]
+
+
+def test_a_country_in_a_headline_stands_without_the_body_naming_it(nlp):
+    """A title-cased headline's names stand only with support; a statistical place that the
+    world place list confirms (osint_geo: source "world") is its own support."""
+    text = "Cattle Raiders Strike Herders Across Northern Kenya\n\nThe Loima Raiders attacked herders on Monday."
+    doc = manual_doc(nlp, text, [("Kenya", "PLACE"), ("Loima Raiders", "ARMED_GROUP")])
+    unconfirmed = nlp.get_pipe("osint_consistency")(doc)
+    assert ("Kenya", "PLACE") not in [(e.text, e.label_) for e in unconfirmed.ents]
+    doc = manual_doc(nlp, text, [("Kenya", "PLACE"), ("Loima Raiders", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_geo")(doc)
+    assert source_of(doc.ents[0]) == "world"
+    assert ("Kenya", "PLACE") in [(e.text, e.label_) for e in nlp.get_pipe("osint_consistency")(doc).ents]

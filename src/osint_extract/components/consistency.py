@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label
+from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label, source_of
 
 
 @Language.factory(
@@ -245,7 +245,10 @@ class Consistency(LexiconComponent):
         return [
             e
             for e in doc.ents
-            if e.start not in headline_tokens or e.text in body_names or rank(e) >= SOURCE_RANK["shape"]
+            if e.start not in headline_tokens
+            or e.text in body_names
+            or rank(e) >= SOURCE_RANK["shape"]
+            or source_of(e) == "world"  # a statistical place the world list confirms
         ]
 
     @staticmethod

@@ -210,13 +210,14 @@ class GeoGazetteer(LexiconComponent):
         self.major = {n for n, population in places.items() if population >= self.relabel_min_population}
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.relabel:
-            doc.ents = [
-                set_label(e, "PLACE", "world")
-                if e.label_ in self.relabel and source_of(e) == "ner" and e.text in self.major
-                else e
-                for e in doc.ents
-            ]
+        # a statistical ORG or PERSON that is a country, region or large city becomes a PLACE;
+        # a statistical PLACE that is one is confirmed (its headline mention then stands)
+        doc.ents = [
+            set_label(e, "PLACE", "world")
+            if source_of(e) == "ner" and e.text in self.major and (e.label_ in self.relabel or e.label_ == "PLACE")
+            else e
+            for e in doc.ents
+        ]
         taken = [False] * len(doc)
         for ent in doc.ents:
             taken[ent.start : ent.end] = [True] * len(ent)
