@@ -28,6 +28,7 @@ class SpanNormaliser(LexiconComponent):
         self.leading = {w.lower() for w in data.get("leading", [])}
         self.titles = {w.lower() for w in data.get("titles", [])}
         self.trailing = {w.lower() for w in data.get("trailing", [])}
+        self.leading_pos = set(data.get("leading_pos", []))
 
     def __call__(self, doc: Doc) -> Doc:
         ents = []
@@ -55,6 +56,9 @@ class SpanNormaliser(LexiconComponent):
         while end > start and doc[end - 1].is_space:
             end -= 1
         strip_titles = ent.label_ == "PERSON"
+        # a capitalised sentence opener the NER took in: "Later FK", "At Lumëz Prison"
+        while end - start > 1 and doc[start].is_sent_start and doc[start].pos_ in self.leading_pos:
+            start += 1
         while start < end and (
             doc[start].lower_ in self.leading
             or (strip_titles and doc[start].lower_ in self.titles and end - start > 1)
