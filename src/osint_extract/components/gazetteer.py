@@ -45,8 +45,8 @@ def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool, 
     """`span_source` names the rule kind its spans carry, which decides conflicts
     (spans.SOURCE_RANK). `beside_trained_ner`: which matches count in a pipeline whose
     recogniser was trained on the schema (components.recogniser): "all", "extend" (only
-    those that cover a longer stretch than an entity the recogniser found: "dissident FARC
-    groups" around its "FARC"), or "none"."""
+    those that cover an entity already found and more than stop words besides: "dissident
+    FARC groups" around the recogniser's "FARC"), or "none"."""
     return Gazetteer(nlp, name, source=span_source, overwrite=overwrite, beside_trained_ner=beside_trained_ner)
 
 
