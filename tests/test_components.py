@@ -186,7 +186,7 @@ def test_a_weapon_the_recogniser_read_with_its_modifier_is_not_cut(nlp):
     assert [(e.text, e.label_) for e in doc.ents] == [("hunting rifles", "WEAPON")]
 
 
-def test_a_known_weapon_cuts_a_statistical_name_around_it():
+def test_an_arms_match_cuts_a_statistical_name_around_it():
     nlp = spacy.blank("en")
     doc = manual_doc(nlp, "The unit carried Zarqa-9 launchers.", [("Zarqa-9 launchers", "PERSON")])
     add_entities(doc, [doc.char_span(17, 24, label="WEAPON")], "arms", overwrite=True)

@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import add_entities
+from .spans import add_entities, strictly_inside
 
 
 def _alternation(words: list[str]) -> str:
@@ -85,9 +85,7 @@ class ArmsMatcher(LexiconComponent):
         # a weapon the recogniser read with its modifier ("hunting rifles") is not cut down
         # to the class noun the rules know
         weapons = [e for e in doc.ents if e.label_ == "WEAPON"]
-        spans = [
-            s for s in spans if not any(w.start <= s.start and s.end <= w.end and len(w) > len(s) for w in weapons)
-        ]
+        spans = [s for s in spans if not any(strictly_inside(s, w) for w in weapons)]
         add_entities(doc, spans, "arms", overwrite=True)
         return doc
 

