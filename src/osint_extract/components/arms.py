@@ -62,31 +62,44 @@ class ArmsMatcher(LexiconComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        spans: list[Span] = []
+        read = [e for e in doc.ents if e.label_ == "WEAPON"]  # the recogniser's weapons
         # a model the recogniser found ("AK-pattern" in "AK-pattern rifles") is the mention
         # as much as one the lexicon knows
-        designation_ends = {e.end_char for e in doc.ents if e.label_ == "WEAPON"}
+        designation_ends = {e.end_char for e in read}
+        calibres: list[Span] = []
         for regex in self.calibres:
-            spans += self._spans(doc, text, regex, "CALIBRE")
+            calibres += self._spans(doc, text, regex, "CALIBRE")
+        designations: list[Span] = []
         if self.designation is not None:
-            found = self._spans(doc, text, self.designation, "WEAPON")
-            designation_ends |= {s.end_char for s in found}
-            spans += found
-        if self.weapon_class is not None:
-            for span in self._spans(doc, text, self.weapon_class, "WEAPON"):
-                before = span.start_char
-                while before > 0 and text[before - 1] == " ":
-                    before -= 1
-                if before in designation_ends and span.start_char - before <= 1:
-                    continue  # "AK-103 rifles": the model is the mention
-                if span[-1].dep_ == "compound" and span[-1].head.i >= span.end:
-                    continue  # "drone capacities", "rifle range": a modifier, not a weapon
-                spans.append(span)
-        # a weapon the recogniser read with its modifier ("hunting rifles") is not cut down
-        # to the class noun the rules know
-        weapons = [e for e in doc.ents if e.label_ == "WEAPON"]
-        spans = [s for s in spans if not any(strictly_inside(s, w) for w in weapons)]
-        add_entities(doc, spans, "arms", overwrite=True)
+            designations = self._spans(doc, text, self.designation, "WEAPON")
+            designation_ends |= {s.end_char for s in designations}
+        all_classes = self._spans(doc, text, self.weapon_class, "WEAPON") if self.weapon_class is not None else []
+        classes: list[Span] = []
+        for span in all_classes:
+            before = span.start_char
+            while before > 0 and text[before - 1] == " ":
+                before -= 1
+            if before in designation_ends and span.start_char - before <= 1:
+                continue  # "AK-103 rifles": the model is the mention
+            if span[-1].dep_ == "compound" and span[-1].head.i >= span.end:
+                continue  # "drone capacities", "rifle range": a modifier, not a weapon
+            classes.append(span)
+        # A weapon the recogniser read is split only as the annotation guide says: a calibre
+        # off its class noun ("9mm pistols"), a model off a class noun after it ("PKM machine
+        # guns"); a longer model name ("M93 Black Arrow", "HK G3") and a modifier the rules do
+        # not know ("hunting rifles") stay with it.
+        class_ends = {c.end_char for c in all_classes}
+        split = {w.start for w in read if any(c.start < w.end and w.start < c.end for c in calibres)}
+        kept_designations = []
+        for span in designations:
+            weapon = next((w for w in read if strictly_inside(span, w)), None)
+            if weapon is not None and weapon.end_char not in class_ends:
+                continue
+            if weapon is not None:
+                split.add(weapon.start)
+            kept_designations.append(span)
+        classes = [c for c in classes if not any(strictly_inside(c, w) and w.start not in split for w in read)]
+        add_entities(doc, calibres + kept_designations + classes, "arms", overwrite=True)
         return doc
 
     @staticmethod

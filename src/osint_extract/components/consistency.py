@@ -26,6 +26,7 @@ from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label, 
         "propagate": True,
         "headlines": True,
         "conjunct_labels": {"PERSON": ["PLACE"], "ORG": ["PLACE", "ARMED_GROUP", "UNIT"]},
+        "lone_openers": ["NOUN"],
     },
 )
 def make_consistency(
@@ -36,8 +37,9 @@ def make_consistency(
     propagate: bool,
     headlines: bool,
     conjunct_labels: dict[str, list[str]],
+    lone_openers: list[str],
 ) -> "Consistency":
-    return Consistency(name, aliases, surnames, propagate, headlines, conjunct_labels)
+    return Consistency(name, aliases, surnames, propagate, headlines, conjunct_labels, lone_openers)
 
 
 class Consistency(LexiconComponent):
@@ -53,8 +55,10 @@ class Consistency(LexiconComponent):
         propagate: bool,
         headlines: bool = True,
         conjunct_labels: dict[str, list[str]] | None = None,
+        lone_openers: list[str] = (),
     ):
         self.name = name
+        self.lone_openers = set(lone_openers)
         self.headlines = headlines
         self.conjunct_labels = {k: set(v) for k, v in (conjunct_labels or {}).items()}
         self.aliases = aliases
@@ -72,6 +76,8 @@ class Consistency(LexiconComponent):
             return doc
         if self.headlines:
             doc.ents = self._without_unsupported_headline_names(doc)
+        if self.lone_openers:
+            doc.ents = self._without_lone_openers(doc)
         if self.aliases:
             self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
             self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
@@ -135,13 +141,14 @@ class Consistency(LexiconComponent):
                     yield ent, Span(doc, a, b, label=ent.label_)
 
     def _is_name(self, words: Span) -> bool:
-        """Capitalised words (numbers and punctuation allowed), beginning and ending with one;
-        the lexicon's inner words ("de", "del") may stand between them."""
+        """Capitalised words beginning with one ("(45)", "(2019)" are an age and a year) and
+        ending with one or a number ("Brigade 17"); punctuation and the lexicon's inner words
+        ("de", "del") may stand between them."""
         def capital(t) -> bool:
             return t.text[:1].isupper() or t.like_num
 
         return (
-            capital(words[0])
+            words[0].text[:1].isupper()
             and capital(words[-1])
             and all(capital(t) or t.is_punct or t.lower_ in self.inner_words for t in words)
         )
@@ -198,6 +205,24 @@ class Consistency(LexiconComponent):
         best = {text: max(counter.items(), key=lambda kv: (kv[0][0], kv[1]))[0] for text, counter in votes.items()}
         return {text: (label, rank_) for text, (rank_, label) in best.items()}
 
+    def _without_lone_openers(self, doc: Doc) -> list[Span]:
+        """"Cans of 7.62×39 ammunition ...": a statistical one-word name that opens a sentence,
+        is tagged a common noun (a part of speech in `lone_openers`) and is written nowhere
+        else in the document but at a sentence start is the capital of the sentence, not a
+        name ("Hyenas" that the text names again mid-sentence stand)."""
+        capitalised_inside = {t.text for t in doc if not t.is_sent_start and t.text[:1].isupper()}
+        return [
+            e
+            for e in doc.ents
+            if not (
+                len(e) == 1
+                and e[0].is_sent_start
+                and e[0].pos_ in self.lone_openers
+                and rank(e) <= SOURCE_RANK["ner"]
+                and e.text not in capitalised_inside
+            )
+        ]
+
     def _conjunct_labels(self, doc: Doc) -> list[Span]:
         """"troops from Nigeria, Chad, Cameroon and Niger": names in one coordination are
         of one kind, so a statistical label gives way to a conjunct's stronger one, where
@@ -248,7 +273,7 @@ class Consistency(LexiconComponent):
             if e.start not in headline_tokens
             or e.text in body_names
             or rank(e) >= SOURCE_RANK["shape"]
-            or source_of(e) == "world"  # a statistical place the world list confirms
+            or source_of(e) in ("world", "confirmed")  # a place on the world list
         ]
 
     @staticmethod

