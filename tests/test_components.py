@@ -351,6 +351,13 @@ def test_normaliser_cuts_a_sentence_opener_from_a_statistical_name_only(nlp):
     assert [e.text for e in doc.ents] == ["Kobra Front", "Before Dawn Brigade"]
 
 
+def test_normaliser_drops_a_statistical_name_that_looks_like_none(nlp):
+    text = "They didn't stay: 43 of the 187th Brigade left for rain."
+    doc = manual_doc(nlp, text, [("n't", "PLACE"), ("43", "UNIT"), ("187th", "UNIT"), ("rain", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_normaliser")(doc)
+    assert [e.text for e in doc.ents] == ["187th"]
+
+
 def test_normaliser_keeps_last_line_of_a_span(nlp):
     text = "SECURITY UPDATE\nKwame Boateng spoke."
     doc = manual_doc(nlp, text, [("SECURITY UPDATE\nKwame Boateng", "PERSON")])

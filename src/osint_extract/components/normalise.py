@@ -29,6 +29,7 @@ class SpanNormaliser(LexiconComponent):
         self.titles = {w.lower() for w in data.get("titles", [])}
         self.trailing = {w.lower() for w in data.get("trailing", [])}
         self.leading_pos = set(data.get("leading_pos", []))
+        self.named_labels = set(data.get("named_labels", []))
 
     def __call__(self, doc: Doc) -> Doc:
         ents = []
@@ -71,6 +72,16 @@ class SpanNormaliser(LexiconComponent):
             end -= 1
         if start >= end:
             return None
+        if statistical and ent.label_ in self.named_labels and not _looks_like_a_name(doc[start:end]):
+            return None
         if (start, end) == (ent.start, ent.end):
             return ent
         return Span(doc, start, end, label=ent.label, kb_id=ent.kb_id, span_id=ent.id)
+
+
+def _looks_like_a_name(span: Span) -> bool:
+    """A capital letter somewhere ("Los Pumas", "al-Shabaab") or a word of letters and
+    digits ("187th"); "n't", "43" and "rain" are none."""
+    return any(c.isupper() for c in span.text) or any(
+        any(c.isdigit() for c in t.text) and any(c.isalpha() for c in t.text) for t in span
+    )
