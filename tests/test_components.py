@@ -191,6 +191,10 @@ def test_beside_a_trained_recogniser_a_rule_match_inside_its_name_does_not_cut_i
         ("Its members carry PKM machine guns.", "PKM machine guns", [("PKM", "WEAPON")]),
         ("Its members carry Barrett M82 rifles.", "Barrett M82 rifles", [("Barrett M82", "WEAPON")]),
         ("Its members carry 9mm pistols.", "9mm pistols", [("9mm", "CALIBRE"), ("pistols", "WEAPON")]),
+        ("Its members carry 9mm hunting rifles.", "9mm hunting rifles", [("9mm", "CALIBRE"), ("hunting rifles", "WEAPON")]),
+        ("Its members carry a 7.62mm PKM.", "7.62mm PKM", [("7.62mm", "CALIBRE"), ("PKM", "WEAPON")]),
+        # a model the lexicon knows only in part stays with the words around it
+        ("Its members carry HK G3 rifles.", "HK G3 rifles", [("HK G3 rifles", "WEAPON")]),
     ],
 )
 def test_a_weapon_the_recogniser_found_is_cut_only_at_a_model_or_calibre(nlp, text, weapon, expected):
@@ -341,21 +345,25 @@ def test_normaliser_component_on_hand_made_spans(nlp):
     ]
 
 
-def test_normaliser_cuts_a_sentence_opener_from_a_statistical_name_only(nlp):
-    """"Later" is no part of a name the NER read; a list's "Before Dawn Brigade" is one."""
+@pytest.mark.parametrize("source, kept", [("ner", False), ("shape", False), ("gazetteer", True)])
+def test_normaliser_cuts_a_sentence_opener_but_not_from_a_listed_name(nlp, source, kept):
+    """"Later" is no part of a name the NER or a shape took in; a curated list's "Before Dawn
+    Brigade" begins with its first word."""
     text = "Later Kobra Front gunmen left. Before Dawn Brigade fighters came."
     doc = parsed_doc(nlp, text, [("Later Kobra Front", "ARMED_GROUP"), ("Before Dawn Brigade", "ARMED_GROUP")])
     assert doc[0].pos_ == "ADV" and doc[6].pos_ in ("ADP", "SCONJ") and doc[6].is_sent_start
-    set_source(doc.ents[1], "gazetteer")
+    for ent in doc.ents:
+        set_source(ent, source)
     doc = nlp.get_pipe("osint_normaliser")(doc)
-    assert [e.text for e in doc.ents] == ["Kobra Front", "Before Dawn Brigade"]
+    expected = ["Later Kobra Front", "Before Dawn Brigade"] if kept else ["Kobra Front", "Dawn Brigade"]
+    assert [e.text for e in doc.ents] == expected
 
 
 def test_normaliser_drops_a_statistical_name_that_looks_like_none(nlp):
-    text = "They didn't stay: 43 of the 187th Brigade left for rain."
-    doc = manual_doc(nlp, text, [("n't", "PLACE"), ("43", "UNIT"), ("187th", "UNIT"), ("rain", "ARMED_GROUP")])
-    doc = nlp.get_pipe("osint_normaliser")(doc)
-    assert [e.text for e in doc.ents] == ["187th"]
+    text = "They didn't stay: 43 of the 187th Brigade left for rain, said حزب الله."
+    spans = [("n't", "PLACE"), ("43", "UNIT"), ("187th", "UNIT"), ("rain", "ARMED_GROUP"), ("حزب الله", "ARMED_GROUP")]
+    doc = nlp.get_pipe("osint_normaliser")(manual_doc(nlp, text, spans))
+    assert [e.text for e in doc.ents] == ["187th", "حزب الله"]
 
 
 def test_normaliser_keeps_last_line_of_a_span(nlp):
@@ -552,6 +560,8 @@ def test_consistency_component_on_hand_made_spans(nlp):
         ("Traders pay Los Garzos (the Herons) at the jetty.", "Los Garzos", ["Herons"]),
         # two names in one bracket
         ("The Kessel Growers Union (KGU, Unión de Cultivadores) met.", "Kessel Growers Union", ["KGU", "Unión de Cultivadores"]),
+        # a number and an abbreviation
+        ("The 14th Armed Police Battalion (14 APBn) moved north.", "14th Armed Police Battalion", ["14 APBn"]),
         # the lexicon's inner words inside a translated name
         ("The Joint Task Force Tizón (Fuerza de Tarea Conjunta Tizón) moved north.", "Joint Task Force Tizón", ["Fuerza de Tarea Conjunta Tizón"]),
     ],
@@ -622,7 +632,7 @@ def test_the_head_word_rules_retype_a_general_ner_but_not_one_trained_on_the_sch
         (SCHEMA_NER, "Rebels led by Hendra Wiratama crossed.", ("Wiratama", "PERSON"), None),
     ],
 )
-def test_names_of_a_recogniser_trained_on_the_schema_are_not_mended(ner_labels, text, name, expected):
+def test_a_general_ners_names_are_mended_and_a_schema_recognisers_are_not(ner_labels, text, name, expected):
     """A general NER's run-together names are split at a possessive and its cut person names
     joined to the capitalised words before them; a recogniser trained on the schema's
     spans read the name whole, and the mending would only cut it or add titles to it."""
@@ -707,14 +717,14 @@ def test_a_class_noun_after_a_model_the_recogniser_found_is_no_second_weapon(nlp
 
 def test_a_country_in_a_headline_stands_without_the_body_naming_it(nlp):
     """A title-cased headline's names stand only with support; a statistical place that the
-    world place list confirms (osint_geo: source "confirmed") is its own support."""
+    world place list confirms (osint_geo: source "world") is its own support."""
     text = "Cattle Raiders Strike Herders Across Northern Kenya\n\nThe Loima Raiders attacked herders on Monday."
     doc = manual_doc(nlp, text, [("Kenya", "PLACE"), ("Loima Raiders", "ARMED_GROUP")])
     unconfirmed = nlp.get_pipe("osint_consistency")(doc)
     assert ("Kenya", "PLACE") not in [(e.text, e.label_) for e in unconfirmed.ents]
     doc = manual_doc(nlp, text, [("Kenya", "PLACE"), ("Loima Raiders", "ARMED_GROUP")])
     doc = nlp.get_pipe("osint_geo")(doc)
-    assert source_of(doc.ents[0]) == "confirmed"
+    assert source_of(doc.ents[0]) == "world"
     assert ("Kenya", "PLACE") in [(e.text, e.label_) for e in nlp.get_pipe("osint_consistency")(doc).ents]
 
 
@@ -726,9 +736,11 @@ def parsed_doc(nlp, text: str, spans: list[tuple[str, str]]):
     return doc
 
 
-def test_a_place_the_world_list_confirms_does_not_make_its_conjunct_a_place(nlp):
-    """The list proves "Russia" a place, not the person coordinated with it."""
-    doc = parsed_doc(nlp, "The sanctions hit Russia and Putin.", [("Russia", "PLACE"), ("Putin", "PERSON")])
+@pytest.mark.parametrize("ner_label", ["PLACE", "ORG"])
+def test_a_place_the_world_list_confirms_does_not_make_its_conjunct_a_place(nlp, ner_label):
+    """The list proves "Russia" a place (whatever the NER called it), not the person
+    coordinated with it."""
+    doc = parsed_doc(nlp, "The sanctions hit Russia and Putin.", [("Russia", ner_label), ("Putin", "PERSON")])
     assert [c.text for c in doc[3].conjuncts] == ["Putin"]
     doc = nlp.get_pipe("osint_consistency")(nlp.get_pipe("osint_geo")(doc))
     assert [(e.text, e.label_) for e in doc.ents] == [("Russia", "PLACE"), ("Putin", "PERSON")]
@@ -740,6 +752,12 @@ def test_a_common_noun_opening_a_sentence_is_no_name_unless_the_text_repeats_it(
     assert doc[0].pos_ == "NOUN" and doc[7].pos_ == "NOUN"  # what the rule reads
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert [(e.start_char, e.text) for e in doc.ents] == [(35, "Hornets"), (text.rindex("Hornets"), "Hornets")]
+
+
+def test_a_common_noun_opening_a_sentence_with_an_alias_after_it_is_a_name(nlp):
+    doc = parsed_doc(nlp, "Hornets (HRN) raided the farm.", [("Hornets", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == ["Hornets", "HRN"]
 
 
 def test_a_listed_place_still_makes_its_statistical_conjunct_a_place(nlp):

@@ -84,23 +84,33 @@ class ArmsMatcher(LexiconComponent):
             if span[-1].dep_ == "compound" and span[-1].head.i >= span.end:
                 continue  # "drone capacities", "rifle range": a modifier, not a weapon
             classes.append(span)
-        # A weapon the recogniser read is split only as the annotation guide says: a calibre
-        # off its class noun ("9mm pistols"), a model off a class noun after it ("PKM machine
-        # guns"); a longer model name ("M93 Black Arrow", "HK G3") and a modifier the rules do
-        # not know ("hunting rifles") stay with it.
-        class_ends = {c.end_char for c in all_classes}
-        split = {w.start for w in read if any(c.start < w.end and w.start < c.end for c in calibres)}
-        kept_designations = []
-        for span in designations:
-            weapon = next((w for w in read if strictly_inside(span, w)), None)
-            if weapon is not None and weapon.end_char not in class_ends:
-                continue
-            if weapon is not None:
-                split.add(weapon.start)
-            kept_designations.append(span)
-        classes = [c for c in classes if not any(strictly_inside(c, w) and w.start not in split for w in read)]
-        add_entities(doc, calibres + kept_designations + classes, "arms", overwrite=True)
+        # a weapon the recogniser read stands as it read it ("hunting rifles", "M93 Black
+        # Arrow") but for the splits the annotation guide asks for
+        pieces = [self._split(w, calibres, designations, all_classes) for w in read]
+        designations = [d for d in designations if not any(strictly_inside(d, w) for w in read)]
+        classes = [c for c in classes if not any(strictly_inside(c, w) for w in read)]
+        spans = calibres + designations + classes + [p for ps in pieces for p in ps]
+        add_entities(doc, spans, "arms", overwrite=True)
         return doc
+
+    @staticmethod
+    def _split(weapon: Span, calibres: list[Span], designations: list[Span], classes: list[Span]) -> list[Span]:
+        """The weapon mentions in a span the recogniser read as one weapon: a calibre apart
+        from the rest ("9mm" + "pistols"), and a model apart from the class noun right after
+        it, which is left out ("PKM" in "PKM machine guns"). Otherwise the span as it is."""
+        doc = weapon.doc
+        start = max((c.end for c in calibres if weapon.start <= c.start and c.end <= weapon.end), default=weapon.start)
+        if start >= weapon.end:
+            return []
+        rest = Span(doc, start, weapon.end, label="WEAPON")
+        model = next((d for d in designations if d.start == start and d.end <= weapon.end), None)
+        if model is not None:
+            if model.end == weapon.end:
+                return [model]
+            after = next((c for c in classes if c.start == model.end and c.end == weapon.end), None)
+            if after is not None:
+                return [model]
+        return [rest] if start > weapon.start else []
 
     @staticmethod
     def _spans(doc: Doc, text: str, regex: re.Pattern, label: str) -> list[Span]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from typing import Iterable
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import SOURCE_RANK, add_alias_links, add_entities, rank, set_label, source_of
+from .spans import SOURCE_RANK, add_alias_links, add_entities, is_statistical, rank, set_label, source_of
 
 
 @Language.factory(
@@ -55,7 +56,7 @@ class Consistency(LexiconComponent):
         propagate: bool,
         headlines: bool = True,
         conjunct_labels: dict[str, list[str]] | None = None,
-        lone_openers: list[str] = (),
+        lone_openers: Iterable[str] = (),
     ):
         self.name = name
         self.lone_openers = set(lone_openers)
@@ -141,15 +142,16 @@ class Consistency(LexiconComponent):
                     yield ent, Span(doc, a, b, label=ent.label_)
 
     def _is_name(self, words: Span) -> bool:
-        """Capitalised words beginning with one ("(45)", "(2019)" are an age and a year) and
-        ending with one or a number ("Brigade 17"); punctuation and the lexicon's inner words
-        ("de", "del") may stand between them."""
+        """Capitalised words and numbers, beginning and ending with one, at least one word
+        capitalised ("14 APBn"; "(45)", "(2019)" are an age and a year); punctuation and the
+        lexicon's inner words ("de", "del") may stand between them."""
         def capital(t) -> bool:
             return t.text[:1].isupper() or t.like_num
 
         return (
-            words[0].text[:1].isupper()
+            capital(words[0])
             and capital(words[-1])
+            and any(t.text[:1].isupper() for t in words)
             and all(capital(t) or t.is_punct or t.lower_ in self.inner_words for t in words)
         )
 
@@ -207,9 +209,10 @@ class Consistency(LexiconComponent):
 
     def _without_lone_openers(self, doc: Doc) -> list[Span]:
         """"Cans of 7.62×39 ammunition ...": a statistical one-word name that opens a sentence,
-        is tagged a common noun (a part of speech in `lone_openers`) and is written nowhere
-        else in the document but at a sentence start is the capital of the sentence, not a
-        name ("Hyenas" that the text names again mid-sentence stand)."""
+        is tagged a common noun (a part of speech in `lone_openers`) and is written
+        capitalised nowhere else in the document but at a sentence start is the capital of
+        the sentence, not a name ("Hornets" that the text names again mid-sentence stand, and
+        so does one with an alias in brackets after it)."""
         capitalised_inside = {t.text for t in doc if not t.is_sent_start and t.text[:1].isupper()}
         return [
             e
@@ -218,15 +221,18 @@ class Consistency(LexiconComponent):
                 len(e) == 1
                 and e[0].is_sent_start
                 and e[0].pos_ in self.lone_openers
-                and rank(e) <= SOURCE_RANK["ner"]
+                and is_statistical(e)
                 and e.text not in capitalised_inside
+                and not (e.end < len(doc) and doc[e.end].text == "(")
             )
         ]
 
     def _conjunct_labels(self, doc: Doc) -> list[Span]:
         """"troops from Nigeria, Chad, Cameroon and Niger": names in one coordination are
         of one kind, so a statistical label gives way to a conjunct's stronger one, where
-        `conjunct_labels` allows the change (a person is never made a group this way)."""
+        `conjunct_labels` allows the change (a person is never made a group this way). The
+        world place list proves its own name a place, not the names beside it ("Russia and
+        Putin"), so its places cast no vote here."""
         owner = {t.i: e for e in doc.ents for t in e}
         out = []
         for ent in doc.ents:
@@ -234,7 +240,10 @@ class Consistency(LexiconComponent):
                 stronger = [
                     owner[c.i]
                     for c in ent.root.conjuncts
-                    if c.i in owner and rank(owner[c.i]) > SOURCE_RANK["ner"] and owner[c.i].label_ != ent.label_
+                    if c.i in owner
+                    and rank(owner[c.i]) > SOURCE_RANK["ner"]
+                    and source_of(owner[c.i]) != "world"
+                    and owner[c.i].label_ != ent.label_
                 ]
                 labels = {s.label_ for s in stronger} & self.conjunct_labels.get(ent.label_, set())
                 if len(labels) == 1:
@@ -273,7 +282,7 @@ class Consistency(LexiconComponent):
             if e.start not in headline_tokens
             or e.text in body_names
             or rank(e) >= SOURCE_RANK["shape"]
-            or source_of(e) in ("world", "confirmed")  # a place on the world list
+            or source_of(e) == "world"  # a statistical place the world list confirms
         ]
 
     @staticmethod

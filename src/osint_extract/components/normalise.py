@@ -9,7 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import SOURCE_RANK, rank, set_source, source_of
+from .spans import is_statistical, set_source, source_of
 
 
 @Language.factory("osint_span_normaliser", assigns=["doc.ents"], requires=["doc.ents"])
@@ -57,10 +57,10 @@ class SpanNormaliser(LexiconComponent):
         while end > start and doc[end - 1].is_space:
             end -= 1
         strip_titles = ent.label_ == "PERSON"
-        # a capitalised sentence opener the NER took in: "Later FK", "At Lumëz Prison"; a
-        # list or shape matched its words whole ("Before Dawn Brigade")
-        statistical = rank(ent) <= SOURCE_RANK["ner"]
-        while statistical and end - start > 1 and doc[start].is_sent_start and doc[start].pos_ in self.leading_pos:
+        # a capitalised sentence opener the NER or a shape took in: "Later FK", "At Lumëz
+        # Prison"; a curated list matched its words whole ("Before Dawn Brigade")
+        listed = source_of(ent) == "gazetteer"
+        while not listed and end - start > 1 and doc[start].is_sent_start and doc[start].pos_ in self.leading_pos:
             start += 1
         while start < end and (
             doc[start].lower_ in self.leading
@@ -72,7 +72,7 @@ class SpanNormaliser(LexiconComponent):
             end -= 1
         if start >= end:
             return None
-        if statistical and ent.label_ in self.named_labels and not _looks_like_a_name(doc[start:end]):
+        if is_statistical(ent) and ent.label_ in self.named_labels and not _looks_like_a_name(doc[start:end]):
             return None
         if (start, end) == (ent.start, ent.end):
             return ent
@@ -80,8 +80,8 @@ class SpanNormaliser(LexiconComponent):
 
 
 def _looks_like_a_name(span: Span) -> bool:
-    """A capital letter somewhere ("Los Pumas", "al-Shabaab") or a word of letters and
-    digits ("187th"); "n't", "43" and "rain" are none."""
-    return any(c.isupper() for c in span.text) or any(
+    """A capital letter somewhere ("Los Pumas", "al-Shabaab"), a letter of a script without
+    case ("حزب الله") or a word of letters and digits ("187th"); "n't", "43" and "rain" are none."""
+    return any(c.isupper() or (c.isalpha() and c.lower() == c.upper()) for c in span.text) or any(
         any(c.isdigit() for c in t.text) and any(c.isalpha() for c in t.text) for t in span
     )

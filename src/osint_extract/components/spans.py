@@ -22,9 +22,6 @@ SOURCE_RANK: dict[str, int] = {
     "surname": 2,
     "propagated": 2,
     "world": 2,
-    # a statistical PLACE the world list confirms: proof of its own type, not of its
-    # conjuncts' ("Russia and Putin"), so no stronger than the NER
-    "confirmed": 1,
     "ner": 1,
     "geo": 0,
 }
@@ -67,6 +64,11 @@ def alias_links(doc: Doc) -> list[list]:
 
 def rank(span: Span) -> int:
     return SOURCE_RANK.get(source_of(span), 1)
+
+
+def is_statistical(span: Span) -> bool:
+    """Whether the span is the statistical NER's as it read it (no rule put or typed it)."""
+    return source_of(span) == "ner"
 
 
 def add_entities(doc: Doc, spans: Iterable[Span], source: str, *, overwrite: bool, keep_statistical: bool = False) -> None:
