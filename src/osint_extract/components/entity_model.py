@@ -38,7 +38,7 @@ from thinc.types import Floats2d, Ints2d
 
 from .relation_model import _sentence_ids
 from .encoders import cross_entropy, pooled_classifier, reference_with_tensor
-from .spans import source_of
+from .spans import is_statistical
 
 NAME_LABELS: tuple[str, ...] = ("PERSON", "ARMED_GROUP", "UNIT", "ORG", "PLACE")
 _INDEX = {label: i for i, label in enumerate(NAME_LABELS)}
@@ -281,7 +281,7 @@ class EntityModel(TrainablePipe):
 
     def _may_retype(self, span: Span, label: str) -> bool:
         allowed = self.retype.get(span.label_)
-        return label != span.label_ and source_of(span) == "ner" and (allowed is None or label in allowed)
+        return label != span.label_ and is_statistical(span) and (allowed is None or label in allowed)
 
     # -- scoring (spacy train's dev evaluation): typing of the reference's names
 

@@ -20,7 +20,7 @@ from .recogniser import trained_on_schema
 from ..resources import read_patterns, read_wordlist, resolve
 from ..schema import ENTITY_LABELS
 from .segmentation import without_soft_breaks
-from .spans import add_entities, set_label, source_of, strictly_inside
+from .spans import add_entities, is_statistical, set_label, strictly_inside
 
 
 # What a rule component's matches do beside a recogniser trained on the schema.
@@ -218,7 +218,7 @@ class GeoGazetteer(LexiconComponent):
         # a statistical PLACE that is one is confirmed (its headline mention then stands)
         doc.ents = [
             set_label(e, "PLACE", "world")
-            if source_of(e) == "ner" and e.text in self.major and (e.label_ in self.relabel or e.label_ == "PLACE")
+            if is_statistical(e) and e.text in self.major and (e.label_ in self.relabel or e.label_ == "PLACE")
             else e
             for e in doc.ents
         ]

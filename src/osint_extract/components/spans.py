@@ -108,7 +108,7 @@ def _beats(new: Span, source: str, old: Span, keep_statistical: bool = False) ->
     covers = new.start <= old.start and old.end <= new.end
     if source_of(old) == "head" and not covers:
         return False
-    if keep_statistical and strictly_inside(new, old) and source_of(old) == "ner":
+    if keep_statistical and strictly_inside(new, old) and is_statistical(old):
         return False
     if new_rank >= rank(old):
         return True
