@@ -95,22 +95,21 @@ class ArmsMatcher(LexiconComponent):
 
     @staticmethod
     def _split(weapon: Span, calibres: list[Span], designations: list[Span], classes: list[Span]) -> list[Span]:
-        """The weapon mentions in a span the recogniser read as one weapon: a calibre apart
-        from the rest ("9mm" + "pistols"), and a model apart from the class noun right after
-        it, which is left out ("PKM" in "PKM machine guns"). Otherwise the span as it is."""
-        doc = weapon.doc
+        """The weapon mentions that replace a span the recogniser read as one weapon: a
+        calibre apart from the rest ("9mm" + "pistols"), a model apart from the class noun
+        right after it, which is left out ("PKM" in "PKM machine guns"); none where the span
+        stands as it is."""
         start = max((c.end for c in calibres if weapon.start <= c.start and c.end <= weapon.end), default=weapon.start)
         if start >= weapon.end:
             return []
-        rest = Span(doc, start, weapon.end, label="WEAPON")
         model = next((d for d in designations if d.start == start and d.end <= weapon.end), None)
-        if model is not None:
-            if model.end == weapon.end:
-                return [model]
-            after = next((c for c in classes if c.start == model.end and c.end == weapon.end), None)
-            if after is not None:
-                return [model]
-        return [rest] if start > weapon.start else []
+        if model is not None and (
+            model.end == weapon.end or any(c.start == model.end and c.end == weapon.end for c in classes)
+        ):
+            return [model]
+        if start > weapon.start:
+            return [Span(weapon.doc, start, weapon.end, label="WEAPON")]
+        return []
 
     @staticmethod
     def _spans(doc: Doc, text: str, regex: re.Pattern, label: str) -> list[Span]:

@@ -213,19 +213,21 @@ class Consistency(LexiconComponent):
         capitalised nowhere else in the document but at a sentence start is the capital of
         the sentence, not a name ("Hornets" that the text names again mid-sentence stand, and
         so does one with an alias in brackets after it)."""
-        capitalised_inside = {t.text for t in doc if not t.is_sent_start and t.text[:1].isupper()}
-        return [
+        openers = [
             e
             for e in doc.ents
-            if not (
-                len(e) == 1
-                and e[0].is_sent_start
-                and e[0].pos_ in self.lone_openers
-                and is_statistical(e)
-                and e.text not in capitalised_inside
-                and not (e.end < len(doc) and doc[e.end].text == "(")
-            )
+            if len(e) == 1
+            and e[0].is_sent_start
+            and e[0].pos_ in self.lone_openers
+            and is_statistical(e)
+            and not (e.end < len(doc) and doc[e.end].text == "(")
         ]
+        if not openers:  # most documents: no pass over their tokens
+            return list(doc.ents)
+        texts = {e.text for e in openers}
+        repeated = {t.text for t in doc if t.text in texts and not t.is_sent_start and t.text[:1].isupper()}
+        lone = {e.start for e in openers if e.text not in repeated}
+        return [e for e in doc.ents if e.start not in lone]
 
     def _conjunct_labels(self, doc: Doc) -> list[Span]:
         """"troops from Nigeria, Chad, Cameroon and Niger": names in one coordination are
