@@ -9,17 +9,20 @@ writes OUT/fit.jsonl (train documents not listed) and OUT/held.jsonl (those list
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from osint_extract.io.documents import read_jsonl, write_jsonl
 
 
-def held_out_args(description: str) -> argparse.Namespace:
+def held_out_args(description: str, add_options: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
     """MODEL and GOLD (default: the held-out fold this script writes) of a script that chooses
     settings; a test split is refused, since nothing is chosen on it."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("model")
     ap.add_argument("gold", nargs="?", default="build/fold/held.jsonl")
+    if add_options is not None:
+        add_options(ap)
     args = ap.parse_args()
     if "test" in Path(args.gold).name:
         raise SystemExit(f"{args.gold}: settings are chosen on held-out documents, never on the blind test split")

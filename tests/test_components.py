@@ -375,6 +375,34 @@ def test_normaliser_drops_a_statistical_name_that_looks_like_none(nlp):
     assert [e.text for e in doc.ents] == ["187th", "حزب الله"]
 
 
+def test_normaliser_drops_a_decade_and_a_run_together_token(nlp):
+    """A word of letters and digits is a name's ("187th") only when it is one word, not a
+    number's plural or a tokeniser's run-together of a figure and a noun."""
+    text = "Raids like those of the 60s and 1990s left 46%)—fiefdoms to the 187th."
+    spans = [("60s", "PLACE"), ("1990s", "UNIT"), ("46%)—fiefdoms", "UNIT"), ("187th", "UNIT")]
+    doc = manual_doc(nlp, text, spans)
+    assert "46%)—fiefdoms" in [t.text for t in doc]  # one token, as the tokeniser makes it
+    doc = nlp.get_pipe("osint_normaliser")(doc)
+    assert [e.text for e in doc.ents] == ["187th"]
+
+
+@pytest.mark.parametrize(
+    "span, place",
+    [("Siege of Varnak", "Varnak"), ("the Battle of the Ostrava Pass", "Ostrava Pass"), ("Fall of Kessel", "Kessel")],
+)
+def test_normaliser_cuts_an_event_to_its_place(nlp, span, place):
+    text = f"Analysts recall {span} often."
+    doc = nlp.get_pipe("osint_normaliser")(manual_doc(nlp, text, [(span, "ARMED_GROUP")]))
+    assert [(e.text, e.label_) for e in doc.ents] == [(place, "PLACE")]
+
+
+def test_normaliser_keeps_a_listed_name_that_begins_like_an_event(nlp):
+    doc = manual_doc(nlp, "The Fall of Kessel Brigade attacked.", [("Fall of Kessel Brigade", "ARMED_GROUP")])
+    set_source(doc.ents[0], "gazetteer")
+    doc = nlp.get_pipe("osint_normaliser")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Fall of Kessel Brigade", "ARMED_GROUP")]
+
+
 def test_normaliser_keeps_last_line_of_a_span(nlp):
     text = "SECURITY UPDATE\nKwame Boateng spoke."
     doc = manual_doc(nlp, text, [("SECURITY UPDATE\nKwame Boateng", "PERSON")])
@@ -753,6 +781,33 @@ def test_a_common_noun_opening_a_sentence_is_no_name_unless_the_text_repeats_it(
     assert doc[0].pos_ == "NOUN" and doc[7].pos_ == "NOUN"  # what the rule reads
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert [(e.start_char, e.text) for e in doc.ents] == [(text.index("Hornets"), "Hornets"), (text.rindex("Hornets"), "Hornets")]
+
+
+def test_a_quoted_opener_the_text_writes_in_lower_case_elsewhere_is_no_name(nlp):
+    """“Pranatos” capitalised at a sentence start, after its opening quote, is the word the
+    document writes "pranatos" mid-sentence; a quoted opener written nowhere in lower case
+    stands."""
+    text = "Inmates live under “garitos” run by bosses. “Garitos” are led by inmates. “Korvath” recruits there."
+    doc = parsed_doc(nlp, text, [("Garitos", "ORG"), ("Korvath", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == ["Korvath"]
+
+
+def test_an_alias_of_an_alias_takes_the_first_names_label(nlp):
+    """"A a.k.a. B (C)": the cue gives B the label of A, then the bracket gives C the same,
+    whatever label the NER gave B."""
+    text = "The raids were led by Omar Dasse a.k.a. Tigre Negro (Blackcat), the gang's chief."
+    doc = manual_doc(nlp, text, [("Omar Dasse", "PERSON"), ("Tigre Negro", "PLACE")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Omar Dasse", "PERSON"), ("Tigre Negro", "PERSON"), ("Blackcat", "PERSON")]
+
+
+def test_a_cued_alias_the_recogniser_read_whole_stays_whole(nlp):
+    text = "Captives are held at Lopa, known locally as Casa ya Maji, a flooded pit."
+    doc = manual_doc(nlp, text, [("Lopa", "PLACE"), ("Casa ya Maji", "PLACE")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == ["Lopa", "Casa ya Maji"]
+    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("Lopa", "Casa ya Maji")}
 
 
 def test_a_common_noun_opening_a_sentence_with_an_alias_after_it_is_a_name(nlp):

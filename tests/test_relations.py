@@ -169,6 +169,9 @@ MORE_NEGATED = [
     ("The Red Hand Front controls Varnak, and its fighters patrol Varnak.", [("Red Hand Front", G), ("Varnak", PL)],
      {("Red Hand Front", "CONTROLS", "Varnak")}),
     ("Tomas Brevik fled to Varnak, where the Red Hand Front does not recruit.", [("Red Hand Front", G), ("Varnak", PL), ("Tomas Brevik", P)], set()),
+    # arms a clause is about are not on the list of the actor's arms in the same sentence
+    ("Rifles and pistols were scarce, since the Red Hand Front uses PKM.",
+     [("Rifles", W), ("pistols", W), ("Red Hand Front", G), ("PKM", W)], {("Red Hand Front", "POSSESSES", "PKM")}),
 ]
 
 

@@ -80,8 +80,9 @@ class Consistency(LexiconComponent):
         if self.lone_openers:
             doc.ents = self._without_lone_openers(doc)
         if self.aliases:
-            self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
+            # cues first: in "A a.k.a. B (C)" the bracket then hands C the label B took from A
             self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
+            self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
         if self.conjunct_labels:
             doc.ents = self._conjunct_labels(doc)
         votes = self._vote(doc)
@@ -157,12 +158,14 @@ class Consistency(LexiconComponent):
 
     def _cued_aliases(self, doc: Doc):
         """"Néstor Vera, alias "Iván Mordisco"", "X, better known as the Clan del Golfo": the
-        name after an alias cue of the lexicon, quoted or capitalised, names the entity before it.
+        name after an alias cue of the lexicon, quoted, capitalised or an entity already, names
+        the entity before it.
         Cues are matched on the characters, so tokenisation ("a.k.a" + ".") does not matter."""
         if not self.alias_cues:
             return
         text = doc.text
         token_at = {t.idx: t.i for t in doc}
+        named = {e.start: e.end for e in doc.ents}
         for ent in doc.ents:
             pos = ent.end_char
             while pos < len(text) and (text[pos].isspace() or text[pos] in ",("):
@@ -189,6 +192,8 @@ class Consistency(LexiconComponent):
                     j += 1
                 if j == limit or doc[j].text not in self.quotes:
                     continue
+            elif i in named:  # a name the recogniser read whole ("Cachot ya Mai")
+                j = named[i]
             else:
                 while j < limit and (doc[j].is_title or doc[j].is_upper or doc[j].lower_ in self.inner_words):
                     j += 1
@@ -208,25 +213,32 @@ class Consistency(LexiconComponent):
         return {text: (label, rank_) for text, (rank_, label) in best.items()}
 
     def _without_lone_openers(self, doc: Doc) -> list[Span]:
-        """"Cans of 7.62×39 ammunition ...": a statistical one-word name that opens a sentence,
-        is tagged a common noun (a part of speech in `lone_openers`) and is written
-        capitalised nowhere else in the document but at a sentence start is the capital of
-        the sentence, not a name ("Hornets" that the text names again mid-sentence stand, and
-        so does one with an alias in brackets after it)."""
+        """"Cans of 7.62×39 ammunition ...": a statistical one-word name that opens a sentence
+        (after an opening quote, maybe) and is written capitalised nowhere else in the document
+        but at a sentence start is the capital of the sentence, not a name, when it is tagged
+        a common noun (a part of speech in `lone_openers`) or the document writes it in lower
+        case elsewhere ("“Pranatos” are led by ..." after "under “pranatos”"). "Hornets" that
+        the text names again mid-sentence stand, and so does one with an alias in brackets
+        after it."""
         openers = [
             e
             for e in doc.ents
             if len(e) == 1
-            and e[0].is_sent_start
-            and e[0].pos_ in self.lone_openers
+            and _opens_sentence(e[0])
             and is_statistical(e)
             and not (e.end < len(doc) and doc[e.end].text == "(")
         ]
         if not openers:  # most documents: no pass over their tokens
             return list(doc.ents)
         texts = {e.text for e in openers}
-        repeated = {t.text for t in doc if t.text in texts and not t.is_sent_start and t.text[:1].isupper()}
-        lone = {e.start for e in openers if e.text not in repeated}
+        lowered = {e.text.lower() for e in openers}
+        repeated = {t.text for t in doc if t.text in texts and not _opens_sentence(t) and t.text[:1].isupper()}
+        common = {t.text for t in doc if t.text in lowered}
+        lone = {
+            e.start
+            for e in openers
+            if e.text not in repeated and (e[0].pos_ in self.lone_openers or e.text.lower() in common)
+        }
         return [e for e in doc.ents if e.start not in lone]
 
     def _conjunct_labels(self, doc: Doc) -> list[Span]:
@@ -310,6 +322,14 @@ class Consistency(LexiconComponent):
             if span is not None:
                 spans.append(span)
         return spans
+
+
+def _opens_sentence(tok) -> bool:
+    """The first word of its sentence, after any opening punctuation (a quote, a bullet)."""
+    i = tok.i
+    while i > 0 and not tok.doc[i].is_sent_start and tok.doc[i - 1].is_punct:
+        i -= 1
+    return tok.doc[i].is_sent_start and not tok.is_punct
 
 
 def _ends_sentence(line: list) -> bool:

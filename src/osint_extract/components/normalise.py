@@ -19,7 +19,8 @@ def make_span_normaliser(nlp: Language, name: str) -> "SpanNormaliser":
 
 class SpanNormaliser(LexiconComponent):
     """Cuts leading determiners, titles of people, trailing possessives and punctuation,
-    and keeps only the last line of a span that crosses a line break that ends a sentence."""
+    an event's name off its place, and keeps only the last line of a span that crosses a
+    line break that ends a sentence."""
 
     def __init__(self, name: str):
         self.name = name
@@ -30,6 +31,9 @@ class SpanNormaliser(LexiconComponent):
         self.trailing = {w.lower() for w in data.get("trailing", [])}
         self.leading_pos = set(data.get("leading_pos", []))
         self.named_labels = set(data.get("named_labels", []))
+        events = data.get("events") or {}
+        self.event_words = {w.lower() for w in events.get("words", [])}
+        self.event_label = events.get("label", "PLACE")
 
     def __call__(self, doc: Doc) -> Doc:
         ents = []
@@ -70,18 +74,33 @@ class SpanNormaliser(LexiconComponent):
             start += 1
         while end > start and (doc[end - 1].lower_ in self.trailing or doc[end - 1].is_punct):
             end -= 1
+        label = ent.label_
+        if is_statistical(ent) and end - start > 2 and doc[start].lower_ in self.event_words and doc[start + 1].lower_ == "of":
+            start += 2  # the event's place
+            start += doc[start].lower_ in self.leading and end - start > 1
+            label = self.event_label
         if start >= end:
             return None
         if is_statistical(ent) and ent.label_ in self.named_labels and not _looks_like_a_name(doc[start:end]):
             return None
-        if (start, end) == (ent.start, ent.end):
+        if (start, end, label) == (ent.start, ent.end, ent.label_):
             return ent
-        return Span(doc, start, end, label=ent.label, kb_id=ent.kb_id, span_id=ent.id)
+        return Span(doc, start, end, label=label, kb_id=ent.kb_id, span_id=ent.id)
 
 
 def _looks_like_a_name(span: Span) -> bool:
     """A capital letter somewhere ("Los Pumas", "al-Shabaab"), a letter of a script without
-    case ("حزب الله") or a word of letters and digits ("187th"); "n't", "43" and "rain" are none."""
+    case ("حزب الله") or a word of letters and digits only ("187th"); "n't", "43", "rain",
+    a decade ("60s") and a run-together "46%)—feudoms" are none."""
     return any(c.isupper() or (c.isalpha() and c.lower() == c.upper()) for c in span.text) or any(
-        any(c.isdigit() for c in t.text) and any(c.isalpha() for c in t.text) for t in span
+        _alphanumeric(t.text) for t in span
+    )
+
+
+def _alphanumeric(word: str) -> bool:
+    return (
+        word.isalnum()
+        and any(c.isdigit() for c in word)
+        and any(c.isalpha() for c in word)
+        and not (word.endswith("s") and word[:-1].isdigit())
     )

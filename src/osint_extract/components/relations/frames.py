@@ -86,6 +86,7 @@ def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[Relati
         conf = float(spec.get("previous_confidence", 0.6))
         extra = "cross_sentence"
     rule = Rule("arms_list", [label], conf, [], [])
+    skip_deps = set(spec.get("skip_deps") or ())
     out = []
     for a in arms:
         if (a.start, a.end) in done:
@@ -95,10 +96,18 @@ def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[Relati
             noun = noun.head  # "no RPG-7 launchers": the negation is on the noun
         if negated(lex, a.root) or negated(lex, noun):
             continue
+        if _first_conjunct(noun).dep_ in skip_deps:
+            continue  # "Rifles and pistols were scarce, ... the group's machine guns": arms a clause is about
         rel = ctx.relation(rule, sent.root, Arg(owner), Arg(a), extra)
         if rel:
             out.append(rel)
     return out
+
+
+def _first_conjunct(tok):
+    while tok.dep_ == "conj" and tok.head is not tok:
+        tok = tok.head
+    return tok
 
 
 def name_frames(ctx: DocContext, sent_ents: list[Span]) -> Iterable[RelationFact]:

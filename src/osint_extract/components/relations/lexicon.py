@@ -40,6 +40,7 @@ TOP_KEYS = WORD_LISTS | LABEL_LISTS | {
 }
 ARMS_LIST_KEYS = frozenset({
     "confidence", "single_actor", "previous_subject", "previous_confidence", "owner_labels", "label", "acronym_gap",
+    "skip_deps",
 })
 SEIZURE_KEYS = frozenset({"confidence", "labels", "owner_labels"})
 NAME_FRAME_KEYS = frozenset({"labels", "confidence", "words"})
