@@ -86,23 +86,25 @@ class Raised(NamedTuple):
 
 
 def raise_to_floor(start: dict[str, float], micro: Callable[[dict], dict], floor: float, steps: tuple[float, ...]) -> Raised:
-    """Raise one label's threshold a grid step at a time, each time the step that gives up
-    the least recall per point of precision gained, until the micro precision reaches
-    `floor` (or no step gains any)."""
+    """Raise one label's threshold at a time, each time to its next grid step that changes the
+    score (steps that cut no fact are passed over), choosing the label that gives up the
+    least recall per point of precision gained, until the micro precision reaches `floor`
+    (or no step gains any)."""
     cut, taken = dict(start), []
     while (now := micro(cut))["precision"] < floor:
         moves = []
         for label in cut:
-            i = steps.index(cut[label])
-            if i + 1 < len(steps):
-                after = micro({**cut, label: steps[i + 1]})
-                gain = after["precision"] - now["precision"]
-                if gain > 0:
-                    moves.append(((now["recall"] - after["recall"]) / gain, label))
+            for step in steps[steps.index(cut[label]) + 1 :]:
+                after = micro({**cut, label: step})
+                if after != now:
+                    gain = after["precision"] - now["precision"]
+                    if gain > 0:
+                        moves.append(((now["recall"] - after["recall"]) / gain, label, step))
+                    break
         if not moves:
             break
-        label = min(moves)[1]
-        cut = {**cut, label: steps[steps.index(cut[label]) + 1]}
+        _, label, step = min(moves)
+        cut = {**cut, label: step}
         taken.append((label, cut))
     return Raised(cut, taken)
 

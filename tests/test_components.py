@@ -388,12 +388,30 @@ def test_normaliser_drops_a_decade_and_a_run_together_token(nlp):
 
 @pytest.mark.parametrize(
     "span, place",
-    [("Siege of Varnak", "Varnak"), ("the Battle of the Ostrava Pass", "Ostrava Pass"), ("Fall of Kessel", "Kessel")],
+    [
+        ("Siege of Varnak", "Varnak"),
+        ("the Battle of the Ostrava Pass", "Ostrava Pass"),
+        ("Fall of Kessel", "Kessel"),
+        ("the Siege of the “Tarrow”", "Tarrow"),
+    ],
 )
 def test_normaliser_cuts_an_event_to_its_place(nlp, span, place):
     text = f"Analysts recall {span} often."
     doc = nlp.get_pipe("osint_normaliser")(manual_doc(nlp, text, [(span, "ARMED_GROUP")]))
     assert [(e.text, e.label_) for e in doc.ents] == [(place, "PLACE")]
+
+
+@pytest.mark.parametrize(
+    "span, label, kept",
+    [
+        ("Fall of Ocampo", "PERSON", ["Fall of Ocampo"]),  # a person's name is left as it is
+        ("Fall of 2019", "WEAPON", []),  # as a place, "2019" looks like no name
+        ("Capture of Ocampo", "ORG", ["Capture of Ocampo"]),  # not an event at a place
+    ],
+)
+def test_normaliser_leaves_other_events(nlp, span, label, kept):
+    doc = nlp.get_pipe("osint_normaliser")(manual_doc(nlp, f"Analysts recall the {span} often.", [(span, label)]))
+    assert [e.text for e in doc.ents] == kept
 
 
 def test_normaliser_keeps_a_listed_name_that_begins_like_an_event(nlp):
@@ -416,6 +434,26 @@ def test_normaliser_drops_span_of_only_trimmed_words(nlp):
 
 
 # --------------------------------------------------------------------------- gazetteers
+
+
+def test_a_listed_persons_surname_alone_is_that_person(nlp):
+    """"the Varga government": the NER's group is the listed Tomas Varga's surname; a
+    nickname's last word ("El Toro") is none, and a sentence's first word proves nothing."""
+    from osint_extract.components.gazetteer import Gazetteer
+
+    gazetteer = Gazetteer(nlp, "people", surnames=True)
+    gazetteer.add_patterns([{"label": "PERSON", "pattern": "Tomas Varga", "id": "tv"}, {"label": "PERSON", "pattern": "El Toro"}])
+    text = "Varga spoke. Under the Varga government the Toro gang grew, and Varga stayed."
+    doc = parsed_doc(nlp, text, [("Toro", "ARMED_GROUP")])
+    second = text.index("Varga government")
+    doc.ents = [doc.char_span(second, second + 5, label="ARMED_GROUP"), *doc.ents]  # the NER's reading
+    doc = gazetteer(doc)
+    assert [(e.start_char, e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        (text.index("Varga government"), "Varga", "PERSON", ""),
+        (text.index("Toro"), "Toro", "ARMED_GROUP", ""),
+        (text.rindex("Varga"), "Varga", "PERSON", ""),
+    ]
+    assert Gazetteer(nlp, "off").surnames is False  # off unless the config asks
 
 
 def test_gazetteer_overrides_ner(nlp):
@@ -793,9 +831,26 @@ def test_a_quoted_opener_the_text_writes_in_lower_case_elsewhere_is_no_name(nlp)
     assert [e.text for e in doc.ents] == ["Korvath"]
 
 
+def test_an_acronym_opening_a_sentence_is_not_the_lower_case_word(nlp):
+    """"US" is no "us", and an opener with an alias in brackets after its closing quote stands."""
+    text = "US forces withdrew. “They told us nothing,” a villager said of their hornets. “Hornets” (HRN) raided the farm."
+    doc = parsed_doc(nlp, text, [("US", "PLACE"), ("Hornets", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == ["US", "Hornets"]
+
+
+def test_a_bracket_after_a_cued_alias_is_no_alias_of_it(nlp):
+    """"alias Tigre (Colombia)": the bracket after the nickname names where, not who."""
+    text = "Police arrested Jhon Mendoza, alias Tigre (Colombia), on Monday."
+    doc = manual_doc(nlp, text, [("Jhon Mendoza", "PERSON"), ("Colombia", "PLACE")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Jhon Mendoza", "PERSON"), ("Tigre", "PERSON"), ("Colombia", "PLACE")]
+    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("Jhon Mendoza", "Tigre")}
+
+
 def test_an_alias_of_an_alias_takes_the_first_names_label(nlp):
-    """"A a.k.a. B (C)": the cue gives B the label of A, then the bracket gives C the same,
-    whatever label the NER gave B."""
+    """"A a.k.a. B (C)": the bracket gives C the label the NER gave B, the cue gives B the
+    label of A, and C follows B."""
     text = "The raids were led by Omar Dasse a.k.a. Tigre Negro (Blackcat), the gang's chief."
     doc = manual_doc(nlp, text, [("Omar Dasse", "PERSON"), ("Tigre Negro", "PLACE")])
     doc = nlp.get_pipe("osint_consistency")(doc)

@@ -172,6 +172,13 @@ MORE_NEGATED = [
     # arms a clause is about are not on the list of the actor's arms in the same sentence
     ("Rifles and pistols were scarce, since the Red Hand Front uses PKM.",
      [("Rifles", W), ("pistols", W), ("Red Hand Front", G), ("PKM", W)], {("Red Hand Front", "POSSESSES", "PKM")}),
+    # ... unless that clause ties them to the owner, or they are the owner's from the sentence before
+    ("The Red Hand Front uses AK-47 rifles; PKM machine guns and RPG-7 launchers are also part of its arsenal.",
+     [("Red Hand Front", G), ("AK-47", W), ("PKM", W), ("RPG-7", W)],
+     {("Red Hand Front", "POSSESSES", "AK-47"), ("Red Hand Front", "POSSESSES", "PKM"), ("Red Hand Front", "POSSESSES", "RPG-7")}),
+    ("The Red Hand Front attacked Varnak. RPG-7 launchers and PKM machine guns were used.",
+     [("Red Hand Front", G), ("Varnak", PL), ("RPG-7", W), ("PKM", W)],
+     {("Red Hand Front", "OPERATES_IN", "Varnak"), ("Red Hand Front", "POSSESSES", "RPG-7"), ("Red Hand Front", "POSSESSES", "PKM")}),
 ]
 
 

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import SOURCE_RANK, add_alias_links, add_entities, is_statistical, rank, set_label, source_of
+from .spans import SOURCE_RANK, add_alias_links, add_entities, alias_links, is_statistical, rank, set_label, source_of
 
 
 @Language.factory(
@@ -80,9 +80,9 @@ class Consistency(LexiconComponent):
         if self.lone_openers:
             doc.ents = self._without_lone_openers(doc)
         if self.aliases:
-            # cues first: in "A a.k.a. B (C)" the bracket then hands C the label B took from A
-            self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
             self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
+            self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
+            doc.ents = _aliases_follow_their_names(doc)
         if self.conjunct_labels:
             doc.ents = self._conjunct_labels(doc)
         votes = self._vote(doc)
@@ -216,30 +216,34 @@ class Consistency(LexiconComponent):
         """"Cans of 7.62×39 ammunition ...": a statistical one-word name that opens a sentence
         (after an opening quote, maybe) and is written capitalised nowhere else in the document
         but at a sentence start is the capital of the sentence, not a name, when it is tagged
-        a common noun (a part of speech in `lone_openers`) or the document writes it in lower
-        case elsewhere ("“Pranatos” are led by ..." after "under “pranatos”"). "Hornets" that
-        the text names again mid-sentence stand, and so does one with an alias in brackets
-        after it."""
-        openers = [
-            e
-            for e in doc.ents
-            if len(e) == 1
-            and _opens_sentence(e[0])
-            and is_statistical(e)
-            and not (e.end < len(doc) and doc[e.end].text == "(")
-        ]
-        if not openers:  # most documents: no pass over their tokens
+        a common noun (a part of speech in `lone_openers`) or, written in title case, the
+        document uses it in lower case as a noun or adjective elsewhere ("“Pranatos” are led
+        by ..." after "under “pranatos”"; "US" is not "us"). "Hornets" that the text names
+        again mid-sentence stand, and so does one with an alias in brackets after it."""
+        openers = [e for e in doc.ents if len(e) == 1 and is_statistical(e) and _opens_sentence(e[0]) and not self._before_bracket(e)]
+        if not openers:
             return list(doc.ents)
         texts = {e.text for e in openers}
-        lowered = {e.text.lower() for e in openers}
-        repeated = {t.text for t in doc if t.text in texts and not _opens_sentence(t) and t.text[:1].isupper()}
-        common = {t.text for t in doc if t.text in lowered}
+        lowered = {e.text.lower() for e in openers if e[0].is_title}
+        repeated, common = set(), set()
+        for t in doc:
+            if t.text in texts and t.text[:1].isupper() and not _opens_sentence(t):
+                repeated.add(t.text)
+            elif t.text in lowered and t.pos_ in ("NOUN", "ADJ"):
+                common.add(t.text)
         lone = {
             e.start
             for e in openers
             if e.text not in repeated and (e[0].pos_ in self.lone_openers or e.text.lower() in common)
         }
         return [e for e in doc.ents if e.start not in lone]
+
+    def _before_bracket(self, ent: Span) -> bool:
+        """An alias in brackets follows (after the closing quote of a quoted name)."""
+        i = ent.end
+        while i < len(ent.doc) and ent.doc[i].text in self.quotes:
+            i += 1
+        return i < len(ent.doc) and ent.doc[i].text == "("
 
     def _conjunct_labels(self, doc: Doc) -> list[Span]:
         """"troops from Nigeria, Chad, Cameroon and Niger": names in one coordination are
@@ -325,11 +329,29 @@ class Consistency(LexiconComponent):
 
 
 def _opens_sentence(tok) -> bool:
-    """The first word of its sentence, after any opening punctuation (a quote, a bullet)."""
+    """The first word of its sentence, after any punctuation that opens it (a quote, a
+    bullet, a bracket)."""
     i = tok.i
     while i > 0 and not tok.doc[i].is_sent_start and tok.doc[i - 1].is_punct:
         i -= 1
-    return tok.doc[i].is_sent_start and not tok.is_punct
+    return bool(tok.doc[i].is_sent_start) and not tok.is_punct
+
+
+def _aliases_follow_their_names(doc: Doc) -> list[Span]:
+    """"A a.k.a. B (C)": the bracket gave C the label B had then; once the cue has given B
+    the label of A, C takes it too (links are followed until no label changes)."""
+    ents = {(e.start_char, e.end_char): e for e in doc.ents}
+    links = alias_links(doc)
+    for _ in range(len(links)):
+        changed = False
+        for a0, a1, b0, b1, _how in links:
+            name, alias = ents.get((a0, a1)), ents.get((b0, b1))
+            if name is not None and alias is not None and source_of(alias) == "alias" and alias.label_ != name.label_:
+                ents[(b0, b1)] = set_label(alias, name.label_)
+                changed = True
+        if not changed:
+            break
+    return sorted(ents.values(), key=lambda e: e.start)
 
 
 def _ends_sentence(line: list) -> bool:

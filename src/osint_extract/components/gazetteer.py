@@ -23,6 +23,9 @@ from .segmentation import without_soft_breaks
 from .spans import add_entities, is_statistical, set_label, strictly_inside
 
 
+# Articles that open a nickname ("El Chapo"): its last word is no surname.
+NICKNAME_ARTICLES = frozenset({"el", "la", "los", "las", "le", "les", "al"})
+
 # What a rule component's matches do beside a recogniser trained on the schema.
 BESIDE_TRAINED_NER = ("all", "extend", "none")
 
@@ -40,15 +43,20 @@ def _extends(match: Span, ent: Span) -> bool:
 @Language.factory(
     "osint_gazetteer",
     assigns=["doc.ents"],
-    default_config={"span_source": "gazetteer", "overwrite": True, "beside_trained_ner": "all"},
+    default_config={"span_source": "gazetteer", "overwrite": True, "beside_trained_ner": "all", "surnames": False},
 )
-def make_gazetteer(nlp: Language, name: str, span_source: str, overwrite: bool, beside_trained_ner: str) -> "Gazetteer":
+def make_gazetteer(
+    nlp: Language, name: str, span_source: str, overwrite: bool, beside_trained_ner: str, surnames: bool
+) -> "Gazetteer":
     """`span_source` names the rule kind its spans carry, which decides conflicts
     (spans.SOURCE_RANK). `beside_trained_ner`: which matches count in a pipeline whose
     recogniser was trained on the schema (components.recogniser): "all", "extend" (only
     those that cover an entity already found, the recogniser's or a list's, and more than
-    function words besides: "dissident FARC groups" around "FARC"), or "none"."""
-    return Gazetteer(nlp, name, source=span_source, overwrite=overwrite, beside_trained_ner=beside_trained_ner)
+    function words besides: "dissident FARC groups" around "FARC"), or "none". `surnames`:
+    the last word of a listed person's name ("Maduro" of "Nicolás Maduro") is a person too."""
+    return Gazetteer(
+        nlp, name, source=span_source, overwrite=overwrite, beside_trained_ner=beside_trained_ner, surnames=surnames
+    )
 
 
 class Gazetteer:
@@ -58,7 +66,14 @@ class Gazetteer:
     """
 
     def __init__(
-        self, nlp: Language, name: str, *, source: str = "gazetteer", overwrite: bool = True, beside_trained_ner: str = "all"
+        self,
+        nlp: Language,
+        name: str,
+        *,
+        source: str = "gazetteer",
+        overwrite: bool = True,
+        beside_trained_ner: str = "all",
+        surnames: bool = False,
     ):
         if beside_trained_ner not in BESIDE_TRAINED_NER:
             raise ValueError(f"{name}: beside_trained_ner must be one of {', '.join(BESIDE_TRAINED_NER)}, not {beside_trained_ner!r}")
@@ -67,10 +82,13 @@ class Gazetteer:
         self.source = source
         self.overwrite = overwrite
         self.beside_trained_ner = beside_trained_ner
+        self.surnames = surnames
         self.patterns: list[dict] = []
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.token_matcher = Matcher(nlp.vocab, validate=True)
+        self.surname_words: set[str] = set()
+        self.listed_words: set[str] = set()
 
     def add_patterns(self, patterns: Iterable[dict], origin: str = "<patterns>") -> None:
         for n, pattern in enumerate(patterns, 1):
@@ -80,6 +98,11 @@ class Gazetteer:
             key = self._key(pattern)
             body = pattern["pattern"]
             if isinstance(body, str):
+                words = body.split()
+                if len(words) == 1:
+                    self.listed_words.add(body)
+                elif label == "PERSON" and words[0].lower() not in NICKNAME_ARTICLES and words[-1][:1].isupper():
+                    self.surname_words.add(words[-1])
                 matcher = self.lower_matcher if pattern.get("case") == "insensitive" else self.phrase_matcher
                 matcher.add(key, [self.nlp.make_doc(body)])
             else:
@@ -91,9 +114,19 @@ class Gazetteer:
 
     def initialize(self, get_examples: Any = None, *, nlp: Language | None = None, patterns: list[str] = ()) -> None:
         """Patterns from these JSONL files replace whatever the component held."""
-        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, beside_trained_ner=self.beside_trained_ner)
+        self._reset()
         for path in patterns:
             self.add_patterns(read_patterns(path), origin=str(resolve(path)))
+
+    def _reset(self) -> None:
+        self.__init__(
+            self.nlp,
+            self.name,
+            source=self.source,
+            overwrite=self.overwrite,
+            beside_trained_ner=self.beside_trained_ner,
+            surnames=self.surnames,
+        )
 
     def _key(self, pattern: dict) -> str:
         return pattern["label"] + "\t" + pattern.get("id", "")
@@ -117,7 +150,23 @@ class Gazetteer:
             found = list(doc.ents)
             spans = [s for s in spans if any(_extends(s, e) for e in found)]
         add_entities(doc, spans, self.source, overwrite=self.overwrite, keep_statistical=schema_ner)
+        if self.surnames:
+            add_entities(doc, self._surnames(doc), "surname", overwrite=True)
         return doc
+
+    def _surnames(self, doc: Doc) -> list[Span]:
+        """"the Maduro government": a listed person's surname alone, mid-sentence (a sentence's
+        capital proves nothing), where no entity is or the statistical NER saw exactly that
+        word as another kind of name. No id: other people share surnames."""
+        words = self.surname_words - self.listed_words
+        owner = {t.i: e for e in doc.ents for t in e}
+        out = []
+        for tok in doc:
+            if tok.text in words and not tok.is_sent_start:
+                ent = owner.get(tok.i)
+                if ent is None or (len(ent) == 1 and is_statistical(ent) and ent.label_ != "PERSON"):
+                    out.append(Span(doc, tok.i, tok.i + 1, label="PERSON"))
+        return out
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
@@ -125,7 +174,7 @@ class Gazetteer:
         srsly.write_jsonl(path / "patterns.jsonl", self.patterns)
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "Gazetteer":
-        self.__init__(self.nlp, self.name, source=self.source, overwrite=self.overwrite, beside_trained_ner=self.beside_trained_ner)
+        self._reset()
         self.add_patterns(srsly.read_jsonl(Path(path) / "patterns.jsonl"), origin=str(path))
         return self
 

@@ -60,38 +60,47 @@ class SpanNormaliser(LexiconComponent):
             start += 1
         while end > start and doc[end - 1].is_space:
             end -= 1
-        strip_titles = ent.label_ == "PERSON"
+        label = ent.label_
         # a capitalised sentence opener the NER or a shape took in: "Later FK", "At Lumëz
         # Prison"; a curated list matched its words whole ("Before Dawn Brigade")
         listed = source_of(ent) == "gazetteer"
         while not listed and end - start > 1 and doc[start].is_sent_start and doc[start].pos_ in self.leading_pos:
             start += 1
-        while start < end and (
-            doc[start].lower_ in self.leading
-            or (strip_titles and doc[start].lower_ in self.titles and end - start > 1)
-            or doc[start].is_punct
-        ):
-            start += 1
+        start = self._past_leading_words(doc, start, end, label)
+        if (
+            is_statistical(ent)
+            and label != "PERSON"
+            and end - start > 2
+            and doc[start].lower_ in self.event_words
+            and doc[start + 1].lower_ == "of"
+        ):  # "the Siege of Tocorón": the event's place
+            label = self.event_label
+            start = self._past_leading_words(doc, start + 2, end, label)
         while end > start and (doc[end - 1].lower_ in self.trailing or doc[end - 1].is_punct):
             end -= 1
-        label = ent.label_
-        if is_statistical(ent) and end - start > 2 and doc[start].lower_ in self.event_words and doc[start + 1].lower_ == "of":
-            start += 2  # the event's place
-            start += doc[start].lower_ in self.leading and end - start > 1
-            label = self.event_label
         if start >= end:
             return None
-        if is_statistical(ent) and ent.label_ in self.named_labels and not _looks_like_a_name(doc[start:end]):
+        if is_statistical(ent) and label in self.named_labels and not _looks_like_a_name(doc[start:end]):
             return None
         if (start, end, label) == (ent.start, ent.end, ent.label_):
             return ent
         return Span(doc, start, end, label=label, kb_id=ent.kb_id, span_id=ent.id)
 
+    def _past_leading_words(self, doc: Doc, start: int, end: int, label: str) -> int:
+        """Past determiners, punctuation and (for a person) titles at the start of a span."""
+        while start < end and (
+            doc[start].lower_ in self.leading
+            or (label == "PERSON" and doc[start].lower_ in self.titles and end - start > 1)
+            or doc[start].is_punct
+        ):
+            start += 1
+        return start
+
 
 def _looks_like_a_name(span: Span) -> bool:
     """A capital letter somewhere ("Los Pumas", "al-Shabaab"), a letter of a script without
     case ("حزب الله") or a word of letters and digits only ("187th"); "n't", "43", "rain",
-    a decade ("60s") and a run-together "46%)—feudoms" are none."""
+    a decade ("60s") and a run-together "46%)—fiefdoms" are none."""
     return any(c.isupper() or (c.isalpha() and c.lower() == c.upper()) for c in span.text) or any(
         _alphanumeric(t.text) for t in span
     )

@@ -96,8 +96,8 @@ def arms_lists(ctx: DocContext, sent: Span, prev: Span | None, rels: list[Relati
             noun = noun.head  # "no RPG-7 launchers": the negation is on the noun
         if negated(lex, a.root) or negated(lex, noun):
             continue
-        if _first_conjunct(noun).dep_ in skip_deps:
-            continue  # "Rifles and pistols were scarce, ... the group's machine guns": arms a clause is about
+        if extra is None and _about_other_arms(_first_conjunct(noun), skip_deps, owner):
+            continue  # "Rifles and pistols were scarce, ... the group's machine guns"
         rel = ctx.relation(rule, sent.root, Arg(owner), Arg(a), extra)
         if rel:
             out.append(rel)
@@ -108,6 +108,23 @@ def _first_conjunct(tok):
     while tok.dep_ == "conj" and tok.head is not tok:
         tok = tok.head
     return tok
+
+
+CLAUSE_DEPS = ("advcl", "ccomp", "xcomp", "relcl", "acl", "conj", "parataxis")
+
+
+def _about_other_arms(noun, skip_deps: set[str], owner: Span) -> bool:
+    """Arms that are the subject (a dependency in `skip_deps`) of a clause that names neither
+    the owner nor a possessive ("Rifles and pistols were scarce, but the gang kept its PKMs";
+    not "PKMs are also part of its arsenal"): the clause says something else about them."""
+    if noun.dep_ not in skip_deps:
+        return False
+    clause, todo = [], [noun.head]
+    while todo:  # the clause's own words, not those of the clauses inside it
+        tok = todo.pop()
+        clause.append(tok)
+        todo.extend(c for c in tok.children if c.dep_ not in CLAUSE_DEPS)
+    return not any(owner.start <= t.i < owner.end or (t.dep_ == "poss" and t.pos_ == "PRON") for t in clause)
 
 
 def name_frames(ctx: DocContext, sent_ents: list[Span]) -> Iterable[RelationFact]:
