@@ -10,8 +10,9 @@ held-out fold of the train split (scripts/make_fold.py; README, "Trained compone
     python scripts/relation_thresholds.py MODEL [build/fold/held.jsonl] [--min-precision 0.75]
 
 It ends with a set of thresholds: each label's best F1 on the grid, then, while the micro
-precision is under --min-precision, the one label's next grid step that loses the least
-recall per point of precision gained (a precision floor the issue's targets set).
+precision is under --min-precision, one label raised to its next grid step that changes the
+score, the label that loses the least recall per point of precision gained (relations.cfg
+takes the last line, with the floor at 0.78: the issue's 0.75 and a margin).
 
 MODEL: a `spacy train` output (its model-best / model-last: the rules come from
 configs/config.cfg) or a built osint-extract pipeline that has osint_relation_model.
