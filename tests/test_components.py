@@ -857,6 +857,21 @@ def test_an_alias_of_an_alias_takes_the_first_names_label(nlp):
     assert [(e.text, e.label_) for e in doc.ents] == [("Omar Dasse", "PERSON"), ("Tigre Negro", "PERSON"), ("Blackcat", "PERSON")]
 
 
+@pytest.mark.parametrize(
+    "text, name, label, expected",
+    [
+        # "alias" names a person, whatever the NER made of the name
+        ('The cell is run by Rafael Duarte Ibáñez, alias "El Tigre", since May.', "Rafael Duarte Ibáñez", "ORG", "PERSON"),
+        # other cues name groups and places too: the name keeps its label
+        ("The port is run by the Harbour Crew, known as the Gulls, since May.", "Harbour Crew", "ARMED_GROUP", "ARMED_GROUP"),
+    ],
+)
+def test_a_person_cue_makes_its_name_and_alias_people(nlp, text, name, label, expected):
+    doc = manual_doc(nlp, text, [(name, label)])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.label_ for e in doc.ents] == [expected, expected] and doc.ents[0].text == name
+
+
 def test_a_cued_alias_the_recogniser_read_whole_stays_whole(nlp):
     text = "Captives are held at Lopa, known locally as Casa ya Maji, a flooded pit."
     doc = manual_doc(nlp, text, [("Lopa", "PLACE"), ("Casa ya Maji", "PLACE")])

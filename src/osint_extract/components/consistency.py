@@ -68,6 +68,7 @@ class Consistency(LexiconComponent):
 
     def compile(self, data: dict) -> None:
         self.alias_cues = sorted((" ".join(c.lower().split()) for c in data.get("alias_cues", [])), key=len, reverse=True)
+        self.person_cues = {" ".join(c.lower().split()) for c in data.get("person_cues", [])}
         self.longest_cue = max(map(len, self.alias_cues), default=0)
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
@@ -81,7 +82,7 @@ class Consistency(LexiconComponent):
             doc.ents = self._without_lone_openers(doc)
         if self.aliases:
             self._add_aliases(doc, list(self._bracketed_aliases(doc)), "bracket")
-            self._add_aliases(doc, list(self._cued_aliases(doc)), "cue")
+            self._add_aliases(doc, self._person_cues_type(doc, list(self._cued_aliases(doc))), "cue")
             doc.ents = _aliases_follow_their_names(doc)
         if self.conjunct_labels:
             doc.ents = self._conjunct_labels(doc)
@@ -156,10 +157,21 @@ class Consistency(LexiconComponent):
             and all(capital(t) or t.is_punct or t.lower_ in self.inner_words for t in words)
         )
 
+    def _person_cues_type(self, doc: Doc, cued: list[tuple[Span, Span, str]]) -> list[tuple[Span, Span]]:
+        """The (name, alias) pairs of the cues; a cue of `person_cues` ("Rafael Duarte Ibáñez,
+        alias "El Tigre"") makes both a person, over any label below the cue's rank."""
+        people = {(n.start, n.end) for n, _, cue in cued if cue in self.person_cues and n.label_ != "PERSON" and rank(n) < SOURCE_RANK["cue"]}
+        if people:
+            doc.ents = [set_label(e, "PERSON", "cue") if (e.start, e.end) in people else e for e in doc.ents]
+        return [
+            (name, set_label(alias, "PERSON") if cue in self.person_cues and (name.start, name.end) in people else alias)
+            for name, alias, cue in cued
+        ]
+
     def _cued_aliases(self, doc: Doc):
         """"Néstor Vera, alias "Iván Mordisco"", "X, better known as the Clan del Golfo": the
         name after an alias cue of the lexicon, quoted, capitalised or an entity already, names
-        the entity before it.
+        the entity before it (yielded with the cue).
         Cues are matched on the characters, so tokenisation ("a.k.a" + ".") does not matter."""
         if not self.alias_cues:
             return
@@ -200,7 +212,7 @@ class Consistency(LexiconComponent):
                 while j > i and not (doc[j - 1].is_title or doc[j - 1].is_upper):
                     j -= 1
             if j > i and doc[i].text[:1].isupper():
-                yield ent, Span(doc, i, j, label=ent.label_)
+                yield ent, Span(doc, i, j, label=ent.label_), cue
 
     @staticmethod
     def _vote(doc: Doc) -> dict[str, tuple[str, int]]:
