@@ -441,7 +441,7 @@ def test_a_listed_persons_surname_alone_is_that_person(nlp):
     nickname's last word ("El Toro") is none, and a sentence's first word proves nothing."""
     from osint_extract.components.gazetteer import Gazetteer
 
-    gazetteer = Gazetteer(nlp, "people", surnames=True)
+    gazetteer = Gazetteer(nlp, "people", surnames=True, nickname_articles=["el"])
     gazetteer.add_patterns([{"label": "PERSON", "pattern": "Tomas Varga", "id": "tv"}, {"label": "PERSON", "pattern": "El Toro"}])
     text = "Varga spoke. Under the Varga government the Toro gang grew, and Varga stayed."
     doc = parsed_doc(nlp, text, [("Toro", "ARMED_GROUP")])

@@ -23,9 +23,6 @@ from .segmentation import without_soft_breaks
 from .spans import add_entities, is_statistical, set_label, strictly_inside
 
 
-# Articles that open a nickname ("El Chapo"): its last word is no surname.
-NICKNAME_ARTICLES = frozenset({"el", "la", "los", "las", "le", "les", "al"})
-
 # What a rule component's matches do beside a recogniser trained on the schema.
 BESIDE_TRAINED_NER = ("all", "extend", "none")
 
@@ -43,19 +40,38 @@ def _extends(match: Span, ent: Span) -> bool:
 @Language.factory(
     "osint_gazetteer",
     assigns=["doc.ents"],
-    default_config={"span_source": "gazetteer", "overwrite": True, "beside_trained_ner": "all", "surnames": False},
+    default_config={
+        "span_source": "gazetteer",
+        "overwrite": True,
+        "beside_trained_ner": "all",
+        "surnames": False,
+        "nickname_articles": [],
+    },
 )
 def make_gazetteer(
-    nlp: Language, name: str, span_source: str, overwrite: bool, beside_trained_ner: str, surnames: bool
+    nlp: Language,
+    name: str,
+    span_source: str,
+    overwrite: bool,
+    beside_trained_ner: str,
+    surnames: bool,
+    nickname_articles: list[str],
 ) -> "Gazetteer":
     """`span_source` names the rule kind its spans carry, which decides conflicts
     (spans.SOURCE_RANK). `beside_trained_ner`: which matches count in a pipeline whose
     recogniser was trained on the schema (components.recogniser): "all", "extend" (only
     those that cover an entity already found, the recogniser's or a list's, and more than
     function words besides: "dissident FARC groups" around "FARC"), or "none". `surnames`:
-    the last word of a listed person's name ("Maduro" of "Nicolás Maduro") is a person too."""
+    the last word of a listed person's name ("Maduro" of "Nicolás Maduro") is a person too,
+    but not of a nickname opening with one of `nickname_articles` ("El Chapo")."""
     return Gazetteer(
-        nlp, name, source=span_source, overwrite=overwrite, beside_trained_ner=beside_trained_ner, surnames=surnames
+        nlp,
+        name,
+        source=span_source,
+        overwrite=overwrite,
+        beside_trained_ner=beside_trained_ner,
+        surnames=surnames,
+        nickname_articles=nickname_articles,
     )
 
 
@@ -74,6 +90,7 @@ class Gazetteer:
         overwrite: bool = True,
         beside_trained_ner: str = "all",
         surnames: bool = False,
+        nickname_articles: Iterable[str] = (),
     ):
         if beside_trained_ner not in BESIDE_TRAINED_NER:
             raise ValueError(f"{name}: beside_trained_ner must be one of {', '.join(BESIDE_TRAINED_NER)}, not {beside_trained_ner!r}")
@@ -83,14 +100,17 @@ class Gazetteer:
         self.overwrite = overwrite
         self.beside_trained_ner = beside_trained_ner
         self.surnames = surnames
+        self.nickname_articles = {w.lower() for w in nickname_articles}
         self.patterns: list[dict] = []
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.token_matcher = Matcher(nlp.vocab, validate=True)
         self.surname_words: set[str] = set()
         self.listed_words: set[str] = set()
+        self._surname_matcher: PhraseMatcher | None = None
 
     def add_patterns(self, patterns: Iterable[dict], origin: str = "<patterns>") -> None:
+        self._surname_matcher = None
         for n, pattern in enumerate(patterns, 1):
             label = pattern["label"]
             if label not in ENTITY_LABELS:
@@ -101,7 +121,7 @@ class Gazetteer:
                 words = body.split()
                 if len(words) == 1:
                     self.listed_words.add(body)
-                elif label == "PERSON" and words[0].lower() not in NICKNAME_ARTICLES and words[-1][:1].isupper():
+                elif label == "PERSON" and words[0].lower() not in self.nickname_articles and words[-1][:1].isupper():
                     self.surname_words.add(words[-1])
                 matcher = self.lower_matcher if pattern.get("case") == "insensitive" else self.phrase_matcher
                 matcher.add(key, [self.nlp.make_doc(body)])
@@ -126,6 +146,7 @@ class Gazetteer:
             overwrite=self.overwrite,
             beside_trained_ner=self.beside_trained_ner,
             surnames=self.surnames,
+            nickname_articles=self.nickname_articles,
         )
 
     def _key(self, pattern: dict) -> str:
@@ -158,15 +179,21 @@ class Gazetteer:
         """"the Maduro government": a listed person's surname alone, mid-sentence (a sentence's
         capital proves nothing), where no entity is or the statistical NER saw exactly that
         word as another kind of name. No id: other people share surnames."""
-        words = self.surname_words - self.listed_words
+        if self._surname_matcher is None:  # built once, after the patterns are in
+            self._surname_matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+            words = [self.nlp.make_doc(w) for w in sorted(self.surname_words - self.listed_words)]
+            single = [w for w in words if len(w) == 1]
+            if single:
+                self._surname_matcher.add("SURNAME", single)
+        matches = [doc[start] for _, start, _ in self._surname_matcher(doc) if not doc[start].is_sent_start]
+        if not matches:
+            return []
         owner = {t.i: e for e in doc.ents for t in e}
-        out = []
-        for tok in doc:
-            if tok.text in words and not tok.is_sent_start:
-                ent = owner.get(tok.i)
-                if ent is None or (len(ent) == 1 and is_statistical(ent) and ent.label_ != "PERSON"):
-                    out.append(Span(doc, tok.i, tok.i + 1, label="PERSON"))
-        return out
+        return [
+            Span(doc, tok.i, tok.i + 1, label="PERSON")
+            for tok in matches
+            if (ent := owner.get(tok.i)) is None or (len(ent) == 1 and is_statistical(ent) and ent.label_ != "PERSON")
+        ]
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
