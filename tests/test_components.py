@@ -54,7 +54,7 @@ def parsed_doc(nlp, text: str, spans: list[tuple[str, str]]):
     """`manual_doc` with the base pipeline's parse, for rules that read parts of speech,
     sentence starts or coordination."""
     doc = manual_doc(nlp, text, spans)
-    for name in ("tok2vec", "tagger", "parser", "attribute_ruler"):
+    for name in ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"):
         doc = nlp.get_pipe(name)(doc)
     return doc
 
@@ -289,6 +289,15 @@ def test_prison_typed_place_without_the_word_prison(nlp, text, place):
     found = ents(nlp, text)
     assert (place, "PLACE") in found
     assert not [t for t, _ in found if "prison" in t.lower()]
+
+
+@pytest.mark.parametrize("date", ["4 September", "Oct 9", "April", "Sept. 12"])
+def test_dates_read_as_names_are_dropped(nlp, date):
+    # a recogniser trained on the schema reads a date as a name at times; the typer drops it
+    text = f"On {date} soldiers of the Hornet Company raided the port."
+    doc = manual_doc(nlp, text, [(date, "UNIT"), ("Hornet Company", "UNIT")])
+    doc = nlp.get_pipe("osint_typer")(doc)
+    assert [e.text for e in doc.ents] == ["Hornet Company"]
 
 
 def test_operation_names_are_not_entities(nlp):
@@ -862,6 +871,8 @@ def test_an_alias_of_an_alias_takes_the_first_names_label(nlp):
     [
         # "alias" names a person, whatever the NER made of the name
         ('The cell is run by Rafael Duarte Ibáñez, alias "El Tigre", since May.', "Rafael Duarte Ibáñez", "ORG", "PERSON"),
+        # and so does "a.k.a."
+        ("The cell is run by Ivo Sandrelli Mota a.k.a. Pescador since May.", "Ivo Sandrelli Mota", "ORG", "PERSON"),
         # other cues name groups and places too: the name keeps its label
         ("The port is run by the Harbour Crew, known as the Gulls, since May.", "Harbour Crew", "ARMED_GROUP", "ARMED_GROUP"),
     ],
@@ -893,3 +904,19 @@ def test_a_listed_place_still_makes_its_statistical_conjunct_a_place(nlp):
     set_source(doc.ents[1], "gazetteer")
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert ("Niger", "PLACE") in [(e.text, e.label_) for e in doc.ents]
+
+
+@pytest.mark.parametrize(
+    "text, name, read_as, expected",
+    [
+        # a listed noun in apposition types the name over the trained recogniser's label
+        ("Two men are members of Marigold, a smaller gang from Ladyville.", "Marigold", "PLACE", "ARMED_GROUP"),
+        ("Police raided Kestrelby, a crew that taxes the port.", "Kestrelby", "PERSON", "ARMED_GROUP"),
+        # a noun that is not listed leaves the label as it is
+        ("Two men are members of Marigold, a smaller town near Ladyville.", "Marigold", "PLACE", "PLACE"),
+    ],
+)
+def test_a_noun_in_apposition_types_the_trained_recognisers_name(trained_nlp, text, name, read_as, expected):
+    doc = parsed_doc(trained_nlp, text, [(name, read_as)])
+    doc = trained_nlp.get_pipe("osint_typer")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [(name, expected)]
