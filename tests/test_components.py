@@ -54,7 +54,7 @@ def parsed_doc(nlp, text: str, spans: list[tuple[str, str]]):
     """`manual_doc` with the base pipeline's parse, for rules that read parts of speech,
     sentence starts or coordination."""
     doc = manual_doc(nlp, text, spans)
-    for name in ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"):
+    for name in ("tok2vec", "tagger", "parser", "attribute_ruler"):
         doc = nlp.get_pipe(name)(doc)
     return doc
 
@@ -291,13 +291,26 @@ def test_prison_typed_place_without_the_word_prison(nlp, text, place):
     assert not [t for t, _ in found if "prison" in t.lower()]
 
 
-@pytest.mark.parametrize("date", ["4 September", "Oct 9", "April", "Sept. 12"])
-def test_dates_read_as_names_are_dropped(nlp, date):
+@pytest.mark.parametrize(
+    "name, kept",
+    [
+        ("4 September", False),
+        ("Oct 9", False),
+        ("April", False),
+        ("Sept. 12", False),
+        # a short form alone, an acronym and a name with other words stand
+        ("Jan", True),
+        ("MAR", True),
+        ("SEP", True),
+        ("August Town", True),
+    ],
+)
+def test_dates_read_as_names_are_dropped(nlp, name, kept):
     # a recogniser trained on the schema reads a date as a name at times; the typer drops it
-    text = f"On {date} soldiers of the Hornet Company raided the port."
-    doc = manual_doc(nlp, text, [(date, "UNIT"), ("Hornet Company", "UNIT")])
+    text = f"On {name} soldiers of the Hornet Company raided the port."
+    doc = manual_doc(nlp, text, [(name, "UNIT"), ("Hornet Company", "UNIT")])
     doc = nlp.get_pipe("osint_typer")(doc)
-    assert [e.text for e in doc.ents] == ["Hornet Company"]
+    assert [e.text for e in doc.ents] == ([name] if kept else []) + ["Hornet Company"]
 
 
 def test_operation_names_are_not_entities(nlp):
@@ -873,6 +886,8 @@ def test_an_alias_of_an_alias_takes_the_first_names_label(nlp):
         ('The cell is run by Rafael Duarte Ibáñez, alias "El Tigre", since May.', "Rafael Duarte Ibáñez", "ORG", "PERSON"),
         # and so does "a.k.a."
         ("The cell is run by Ivo Sandrelli Mota a.k.a. Pescador since May.", "Ivo Sandrelli Mota", "ORG", "PERSON"),
+        # a name read as an armed group keeps its label: gangs have nicknames too
+        ("The port is run by the Barrio Sur Crew, aka Los Halcones, since May.", "Barrio Sur Crew", "ARMED_GROUP", "ARMED_GROUP"),
         # other cues name groups and places too: the name keeps its label
         ("The port is run by the Harbour Crew, known as the Gulls, since May.", "Harbour Crew", "ARMED_GROUP", "ARMED_GROUP"),
     ],
@@ -881,6 +896,13 @@ def test_a_person_cue_makes_its_name_and_alias_people(nlp, text, name, label, ex
     doc = manual_doc(nlp, text, [(name, label)])
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert [e.label_ for e in doc.ents] == [expected, expected] and doc.ents[0].text == name
+
+
+def test_a_person_cue_written_with_a_capital_is_no_cue(nlp):
+    text = "In Lobaye, Aka Pygmy communities fled the fighting."
+    doc = manual_doc(nlp, text, [("Lobaye", "PLACE")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [(e.text, e.label_) for e in doc.ents if e.text == "Lobaye"] == [("Lobaye", "PLACE")]
 
 
 def test_a_cued_alias_the_recogniser_read_whole_stays_whole(nlp):
@@ -904,19 +926,3 @@ def test_a_listed_place_still_makes_its_statistical_conjunct_a_place(nlp):
     set_source(doc.ents[1], "gazetteer")
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert ("Niger", "PLACE") in [(e.text, e.label_) for e in doc.ents]
-
-
-@pytest.mark.parametrize(
-    "text, name, read_as, expected",
-    [
-        # a listed noun in apposition types the name over the trained recogniser's label
-        ("Two men are members of Marigold, a smaller gang from Ladyville.", "Marigold", "PLACE", "ARMED_GROUP"),
-        ("Police raided Kestrelby, a crew that taxes the port.", "Kestrelby", "PERSON", "ARMED_GROUP"),
-        # a noun that is not listed leaves the label as it is
-        ("Two men are members of Marigold, a smaller town near Ladyville.", "Marigold", "PLACE", "PLACE"),
-    ],
-)
-def test_a_noun_in_apposition_types_the_trained_recognisers_name(trained_nlp, text, name, read_as, expected):
-    doc = parsed_doc(trained_nlp, text, [(name, read_as)])
-    doc = trained_nlp.get_pipe("osint_typer")(doc)
-    assert [(e.text, e.label_) for e in doc.ents] == [(name, expected)]

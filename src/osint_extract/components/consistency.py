@@ -69,6 +69,7 @@ class Consistency(LexiconComponent):
     def compile(self, data: dict) -> None:
         self.alias_cues = sorted((" ".join(c.lower().split()) for c in data.get("alias_cues", [])), key=len, reverse=True)
         self.person_cues = {" ".join(c.lower().split()) for c in data.get("person_cues", [])}
+        self.person_cue_retypes = set(data.get("person_cue_retypes", []))
         self.longest_cue = max(map(len, self.alias_cues), default=0)
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
@@ -158,9 +159,14 @@ class Consistency(LexiconComponent):
         )
 
     def _person_cues_type(self, doc: Doc, cued: list[tuple[Span, Span, str]]) -> list[tuple[Span, Span]]:
-        """The (name, alias) pairs of the cues; a cue of `person_cues` ("Rafael Duarte Ibáñez,
-        alias "El Tigre"") makes both a person, over any label below the cue's rank."""
-        people = {(n.start, n.end) for n, _, cue in cued if cue in self.person_cues and n.label_ != "PERSON" and rank(n) < SOURCE_RANK["cue"]}
+        """The (name, alias) pairs of the cues; a cue of `person_cues` written in lower case
+        ("Rafael Duarte Ibáñez, alias "El Tigre"") makes both a person where the name has a
+        label of `person_cue_retypes` from a source below the cue's rank."""
+        people = {
+            (n.start, n.end)
+            for n, _, cue in cued
+            if cue in self.person_cues and n.label_ in self.person_cue_retypes and rank(n) < SOURCE_RANK["cue"]
+        }
         if people:
             doc.ents = [set_label(e, "PERSON", "cue") if (e.start, e.end) in people else e for e in doc.ents]
         return [
@@ -186,6 +192,7 @@ class Consistency(LexiconComponent):
             cue = next((c for c in self.alias_cues if lowered.startswith(c + " ")), None)
             if cue is None:
                 continue
+            cue = text[pos : pos + len(cue)]  # as written: a person cue counts in lower case only
             pos += len(cue)
             while pos < len(text) and text[pos].isspace():
                 pos += 1

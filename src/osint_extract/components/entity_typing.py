@@ -42,9 +42,7 @@ class EntityTyper(LexiconComponent):
         self.retype_at_edges = set(data.get("retype_at_edges", []))
         self.not_first = {w.lower() for w in data.get("not_entity_first_words", [])}
         self.date_words = {w.lower() for w in data.get("date_words", [])}
-        self.apposition: dict[str, str] = {
-            w.lower(): label for label, words in data.get("apposition_nouns", {}).items() for w in words
-        }
+        self.date_short_forms = {w.lower() for w in data.get("date_short_forms", [])}
         self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
@@ -84,8 +82,13 @@ class EntityTyper(LexiconComponent):
         return doc
 
     def _is_date(self, ent: Span) -> bool:
-        return all(t.like_num or t.lower_.rstrip(".") in self.date_words or t.is_punct for t in ent) and any(
-            t.lower_.rstrip(".") in self.date_words for t in ent
+        """"4 September", "Oct 9": numbers and date words only; a short form needs a number."""
+        has_number = any(t.like_num for t in ent)
+        words = [t for t in ent if not (t.like_num or t.is_punct)]
+        return bool(words) and all(
+            not t.is_upper and (w in self.date_words or has_number and w in self.date_short_forms)
+            for t in words
+            for w in [t.lower_.rstrip(".")]
         )
 
     def _join_names(self, doc: Doc) -> list[Span]:
@@ -165,16 +168,6 @@ class EntityTyper(LexiconComponent):
                 return label, "head" if len(ent) > 1 and words[-1] in vocab else "cue"
         return None, "cue"
 
-    def _apposition_label(self, ent: Span) -> str | None:
-        """The label a noun in apposition after the name gives it ("Marigold, a smaller gang
-        from Ladyville"), where the parser makes the noun an appositive of the name's root."""
-        for child in ent.root.children:
-            if child.dep_ == "appos" and child.i >= ent.end and child.is_lower and child.pos_ == "NOUN":
-                label = self.apposition.get(child.lemma_.lower())
-                if label is not None:
-                    return label
-        return None
-
     def _context_label(self, ent: Span) -> str | None:
         doc = ent.doc
         if ent.end < len(doc):
@@ -208,9 +201,6 @@ class EntityTyper(LexiconComponent):
         # A NER trained on the schema (osint-extract train) needs no mapping, and its
         # labels are its reading of the context: they stand.
         if self._schema_ner and ner_label in ENTITY_LABELS:
-            by_apposition = self._apposition_label(ent)
-            if by_apposition is not None and by_apposition != ner_label:
-                return by_apposition, "cue"
             return ner_label, "ner"
         label = self.ner_labels.get(ner_label, ner_label if ner_label in ENTITY_LABELS else None)
         if ner_label in self.retype_anywhere or ner_label in self.retype_at_edges:
