@@ -861,6 +861,15 @@ def test_an_acronym_opening_a_sentence_is_not_the_lower_case_word(nlp):
     assert [e.text for e in doc.ents] == ["US", "Hornets"]
 
 
+def test_a_name_in_brackets_after_a_class_is_no_alias_of_it(nlp):
+    """"machine guns (PKM)": the machine guns are PKMs, and "PKM" is no other name for them; a
+    translation in quotes after a class still is."""
+    text = "Police seized machine guns (PKM) and fusils (“rifles”) in the raid."
+    doc = manual_doc(nlp, text, [("machine guns", "WEAPON"), ("PKM", "WEAPON"), ("fusils", "WEAPON")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("fusils", "rifles")}
+
+
 def test_a_bracket_after_a_cued_alias_is_no_alias_of_it(nlp):
     """"alias Tigre (Colombia)": the bracket after the nickname names where, not who."""
     text = "Police arrested Jhon Mendoza, alias Tigre (Colombia), on Monday."

@@ -118,7 +118,9 @@ class Consistency(LexiconComponent):
         """"National Liberation Army (ELN)", "Viv Ansanm ("Living Together")", "Los
         Alcatraces (the Gannets)", "Tarra Peasant Association (TPA, ACAT)": each
         capitalised or quoted name in brackets right after an entity names the same thing
-        (a leading "the" left out, the lexicon's inner words allowed inside a name)."""
+        (a leading "the" left out, the lexicon's inner words allowed inside a name). After a
+        phrase in lower case, a class rather than a name ("medium machine guns (MG/AFAG)"), a
+        capitalised name in brackets is a kind of it, not another name of it."""
         for ent in doc.ents:
             if ent.end + 2 >= len(doc) or doc[ent.end].text != "(":
                 continue
@@ -132,6 +134,8 @@ class Consistency(LexiconComponent):
                 end = next((k for k in range(start, close) if doc[k].text in self.quotes), close)
                 if start < end:
                     yield ent, Span(doc, start, end, label=ent.label_)
+                continue
+            if not any(c.isupper() for c in ent.text):
                 continue
             parts, part_start = [], start
             for k in range(start, end + 1):
