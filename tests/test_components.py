@@ -907,11 +907,19 @@ def test_a_person_cue_makes_its_name_and_alias_people(nlp, text, name, label, ex
     assert [e.label_ for e in doc.ents] == [expected, expected] and doc.ents[0].text == name
 
 
-def test_a_person_cue_written_with_a_capital_is_no_cue(nlp):
+def test_a_one_word_cue_written_with_a_capital_is_no_cue(nlp):
     text = "In Lobaye, Aka Pygmy communities fled the fighting."
     doc = manual_doc(nlp, text, [("Lobaye", "PLACE")])
     doc = nlp.get_pipe("osint_consistency")(doc)
-    assert [(e.text, e.label_) for e in doc.ents if e.text == "Lobaye"] == [("Lobaye", "PLACE")]
+    assert [(e.text, e.label_) for e in doc.ents] == [("Lobaye", "PLACE")]
+    assert not doc._.alias_links
+
+
+def test_a_name_in_a_script_without_case_keeps_its_bracketed_alias(nlp):
+    text = "Fighters of حزب الله (Hezbollah) crossed the river."
+    doc = manual_doc(nlp, text, [("حزب الله", "ARMED_GROUP")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("حزب الله", "Hezbollah")}
 
 
 def test_a_cued_alias_the_recogniser_read_whole_stays_whole(nlp):

@@ -135,8 +135,8 @@ class Consistency(LexiconComponent):
                 if start < end:
                     yield ent, Span(doc, start, end, label=ent.label_)
                 continue
-            if not any(c.isupper() for c in ent.text):
-                continue
+            if any(c.islower() for c in ent.text) and not any(c.isupper() for c in ent.text):
+                continue  # a class in lower case; a name in a script without case passes
             parts, part_start = [], start
             for k in range(start, end + 1):
                 if k == end or doc[k].text in (",", ";"):
@@ -163,9 +163,9 @@ class Consistency(LexiconComponent):
         )
 
     def _person_cues_type(self, doc: Doc, cued: list[tuple[Span, Span, str]]) -> list[tuple[Span, Span]]:
-        """The (name, alias) pairs of the cues; a cue of `person_cues` written in lower case
-        ("Rafael Duarte Ibáñez, alias "El Tigre"") makes both a person where the name has a
-        label of `person_cue_retypes` from a source below the cue's rank."""
+        """The (name, alias) pairs of the cues; a cue of `person_cues` ("Rafael Duarte Ibáñez,
+        alias "El Tigre"") makes both a person where the name has a label of
+        `person_cue_retypes` from a source below the cue's rank."""
         people = {
             (n.start, n.end)
             for n, _, cue in cued
@@ -196,7 +196,9 @@ class Consistency(LexiconComponent):
             cue = next((c for c in self.alias_cues if lowered.startswith(c + " ")), None)
             if cue is None:
                 continue
-            cue = text[pos : pos + len(cue)]  # as written: a person cue counts in lower case only
+            written = text[pos : pos + len(cue)]
+            if written[:1].isupper() and cue.isalpha():
+                continue  # a one-word cue with a capital is a name: "Aka communities", "Alias Grace"
             pos += len(cue)
             while pos < len(text) and text[pos].isspace():
                 pos += 1
