@@ -907,6 +907,15 @@ def test_a_person_cue_makes_its_name_and_alias_people(nlp, text, name, label, ex
     assert [e.label_ for e in doc.ents] == [expected, expected] and doc.ents[0].text == name
 
 
+@pytest.mark.parametrize("cue", ["also known\nas ", "also  known as ", "alias\n", "a.k.a.\u00a0"])
+def test_a_cue_across_a_line_break_or_spaces_still_names_an_alias(nlp, cue):
+    """Hard-wrapped text (a PDF's text layer) breaks lines inside and after a cue."""
+    text = f"Police arrested Jhon Mendoza, {cue}Tigre, on Monday."
+    doc = manual_doc(nlp, text, [("Jhon Mendoza", "PERSON")])
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("Jhon Mendoza", "Tigre")}
+
+
 def test_a_one_word_cue_written_with_a_capital_is_no_cue(nlp):
     text = "In Lobaye, Aka Pygmy communities fled the fighting."
     doc = manual_doc(nlp, text, [("Lobaye", "PLACE")])

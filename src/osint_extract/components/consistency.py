@@ -70,7 +70,11 @@ class Consistency(LexiconComponent):
         self.alias_cues = sorted((" ".join(c.lower().split()) for c in data.get("alias_cues", [])), key=len, reverse=True)
         self.person_cues = {" ".join(c.lower().split()) for c in data.get("person_cues", [])}
         self.person_cue_retypes = set(data.get("person_cue_retypes", []))
-        self.longest_cue = max(map(len, self.alias_cues), default=0)
+        # a cue's words may stand on two lines or with several spaces between them (hard-wrapped text)
+        self.cue_patterns = [
+            (cue, re.compile(r"\s+".join(map(re.escape, cue.split())) + r"(?=\s)", re.IGNORECASE))
+            for cue in self.alias_cues
+        ]
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.quotes = set(data.get("quotes", ['"', "“", "”", "'", "‘", "’"]))
 
@@ -182,7 +186,8 @@ class Consistency(LexiconComponent):
         """"Néstor Vera, alias "Iván Mordisco"", "X, better known as the Clan del Golfo": the
         name after an alias cue of the lexicon, quoted, capitalised or an entity already, names
         the entity before it (yielded with the cue).
-        Cues are matched on the characters, so tokenisation ("a.k.a" + ".") does not matter."""
+        Cues are matched on the characters, so tokenisation ("a.k.a" + ".") does not matter,
+        and a line break inside a cue ("also known\nas") neither."""
         if not self.alias_cues:
             return
         text = doc.text
@@ -192,14 +197,12 @@ class Consistency(LexiconComponent):
             pos = ent.end_char
             while pos < len(text) and (text[pos].isspace() or text[pos] in ",("):
                 pos += 1
-            lowered = text[pos : pos + self.longest_cue + 1].lower()
-            cue = next((c for c in self.alias_cues if lowered.startswith(c + " ")), None)
-            if cue is None:
+            cue, match = next(((c, m) for c, p in self.cue_patterns if (m := p.match(text, pos))), (None, None))
+            if match is None:
                 continue
-            written = text[pos : pos + len(cue)]
-            if written[:1].isupper() and cue.isalpha():
+            if match.group()[:1].isupper() and cue.isalpha():
                 continue  # a one-word cue with a capital is a name: "Aka communities", "Alias Grace"
-            pos += len(cue)
+            pos = match.end()
             while pos < len(text) and text[pos].isspace():
                 pos += 1
             i = token_at.get(pos)
