@@ -50,6 +50,11 @@ def manual_doc(nlp, text: str, spans: list[tuple[str, str]]):
     return doc
 
 
+def alias_pairs(doc) -> set[tuple[str, str]]:
+    """The (name, alias) texts of the document's alias links."""
+    return {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links}
+
+
 def parsed_doc(nlp, text: str, spans: list[tuple[str, str]]):
     """`manual_doc` with the base pipeline's parse, for rules that read parts of speech,
     sentence starts or coordination."""
@@ -668,8 +673,7 @@ def test_names_in_brackets_after_an_entity_are_its_aliases(nlp, text, name, alia
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert [e.text for e in doc.ents] == [name] + aliases
     assert {e.label_ for e in doc.ents} == {"ARMED_GROUP"}
-    links = {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links}
-    assert links == {(name, alias) for alias in aliases}
+    assert alias_pairs(doc) == {(name, alias) for alias in aliases}
 
 
 @pytest.mark.parametrize(
@@ -867,7 +871,7 @@ def test_a_name_in_brackets_after_a_class_is_no_alias_of_it(nlp):
     text = "Police seized machine guns (PKM) and fusils (“rifles”) in the raid."
     doc = manual_doc(nlp, text, [("machine guns", "WEAPON"), ("PKM", "WEAPON"), ("fusils", "WEAPON")])
     doc = nlp.get_pipe("osint_consistency")(doc)
-    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("fusils", "rifles")}
+    assert alias_pairs(doc) == {("fusils", "rifles")}
 
 
 def test_a_bracket_after_a_cued_alias_is_no_alias_of_it(nlp):
@@ -876,7 +880,7 @@ def test_a_bracket_after_a_cued_alias_is_no_alias_of_it(nlp):
     doc = manual_doc(nlp, text, [("Jhon Mendoza", "PERSON"), ("Colombia", "PLACE")])
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("Jhon Mendoza", "PERSON"), ("Tigre", "PERSON"), ("Colombia", "PLACE")]
-    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("Jhon Mendoza", "Tigre")}
+    assert alias_pairs(doc) == {("Jhon Mendoza", "Tigre")}
 
 
 def test_an_alias_of_an_alias_takes_the_first_names_label(nlp):
@@ -913,7 +917,7 @@ def test_a_cue_across_a_line_break_or_spaces_still_names_an_alias(nlp, cue):
     text = f"Police arrested Jhon Mendoza, {cue}Tigre, on Monday."
     doc = manual_doc(nlp, text, [("Jhon Mendoza", "PERSON")])
     doc = nlp.get_pipe("osint_consistency")(doc)
-    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("Jhon Mendoza", "Tigre")}
+    assert alias_pairs(doc) == {("Jhon Mendoza", "Tigre")}
 
 
 def test_a_one_word_cue_written_with_a_capital_is_no_cue(nlp):
@@ -928,7 +932,7 @@ def test_a_name_in_a_script_without_case_keeps_its_bracketed_alias(nlp):
     text = "Fighters of حزب الله (Hezbollah) crossed the river."
     doc = manual_doc(nlp, text, [("حزب الله", "ARMED_GROUP")])
     doc = nlp.get_pipe("osint_consistency")(doc)
-    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("حزب الله", "Hezbollah")}
+    assert alias_pairs(doc) == {("حزب الله", "Hezbollah")}
 
 
 def test_a_cued_alias_the_recogniser_read_whole_stays_whole(nlp):
@@ -936,7 +940,7 @@ def test_a_cued_alias_the_recogniser_read_whole_stays_whole(nlp):
     doc = manual_doc(nlp, text, [("Lopa", "PLACE"), ("Casa ya Maji", "PLACE")])
     doc = nlp.get_pipe("osint_consistency")(doc)
     assert [e.text for e in doc.ents] == ["Lopa", "Casa ya Maji"]
-    assert {(doc.text[a:b], doc.text[c:d]) for a, b, c, d, _ in doc._.alias_links} == {("Lopa", "Casa ya Maji")}
+    assert alias_pairs(doc) == {("Lopa", "Casa ya Maji")}
 
 
 def test_a_common_noun_opening_a_sentence_with_an_alias_after_it_is_a_name(nlp):
