@@ -318,6 +318,49 @@ def test_dates_read_as_names_are_dropped(nlp, name, kept):
     assert [e.text for e in doc.ents] == ([name] if kept else []) + ["Hornet Company"]
 
 
+@pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
+@pytest.mark.parametrize(
+    "text, people",
+    [
+        ("The Siege of Harbour Town.\n(Picture: Maren Oskarsdottir)\n\nIn 2019 the gang took the port.", ["Maren Oskarsdottir"]),
+        ("By Tomás Ruiz and Eva Lind\n\nLos Halcones took the port of Tumaco.", ["Tomás Ruiz", "Eva Lind"]),
+        ("Fighters at the Kessel checkpoint. Photo: Jean-Pierre Mbeki / AFP", ["Jean-Pierre Mbeki"]),
+        ("Reporting by Ana Lema in Lagos; Editing by Kwame Boateng\n", ["Ana Lema", "Kwame Boateng"]),
+    ],
+)
+def test_credits_and_bylines_name_people(request, pipeline, text, people):
+    # a name alone after "Photo:" or "By" has no context a model trained on prose reads:
+    # the trained one typed the photographer an armed group and the second author a place
+    found = ents(request.getfixturevalue(pipeline), text)
+    assert [t for t, label in found if label == "PERSON"] == people
+
+
+@pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # prose: a hard-wrapped line starting with "by", a date, a possessive
+        "Many residents were killed\nby Los Halcones fighters in March.",
+        "By March, Los Halcones held the port.",
+        "By Harbour Lions standards the raid was small.",
+    ],
+)
+def test_by_in_prose_is_no_byline(request, pipeline, text):
+    assert not [t for t, label in ents(request.getfixturevalue(pipeline), text) if label == "PERSON"]
+
+
+def test_agency_credit_is_an_organisation(nlp):
+    assert ("Associated Press", "ORG") in ents(nlp, "Fighters were seen in Tumaco.\nPhoto: Associated Press\n")
+
+
+@pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
+def test_portfolio_in_a_title_is_no_organisation_but_the_minister_is_a_person(request, pipeline):
+    text = "The Minister of Defence, Ana Lema, visited Tumaco. The Vice-Minister for the Interior, Kofi Mensah, stayed away."
+    found = ents(request.getfixturevalue(pipeline), text)
+    assert ("Ana Lema", "PERSON") in found and ("Kofi Mensah", "PERSON") in found
+    assert not [t for t, _ in found if t in ("Defence", "Interior")]
+
+
 def test_operation_names_are_not_entities(nlp):
     doc = nlp("Operation Iron Harvest targeted smugglers along the border with Chad.")
     assert not [e.text for e in doc.ents if "Operation" in e.text or "Harvest" in e.text]

@@ -328,7 +328,7 @@ class Consistency(LexiconComponent):
             if e.start not in headline_tokens
             or e.text in body_names
             or rank(e) >= SOURCE_RANK["shape"]
-            or source_of(e) == "world"  # a statistical place the world list confirms
+            or source_of(e) in ("world", "credit")  # a place the world list confirms; a byline's name
         ]
 
     @staticmethod

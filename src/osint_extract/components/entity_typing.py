@@ -11,6 +11,8 @@ trimming and the names found by context nouns apply to both.
 """
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -44,6 +46,12 @@ class EntityTyper(LexiconComponent):
         self.date_words = {w.lower() for w in data.get("date_words", [])}
         self.date_short_forms = {w.lower() for w in data.get("date_short_forms", [])}
         self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
+        # longest first, so that "photo credit:" wins over "credit:" ... and "reporting by" over "by"
+        self.credit_cues = sorted(
+            (tuple(re.findall(r"\w+|[^\w\s]", c.lower())) for c in data.get("credit_cues", [])), key=len, reverse=True
+        )
+        self.credit_openers = set(data.get("credit_openers", []))
+        self.credit_closers = {w.lower() for w in data.get("credit_closers", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.first_words: dict[str, str] = {
@@ -79,6 +87,7 @@ class EntityTyper(LexiconComponent):
             ents.append(span)
         doc.ents = ents
         add_entities(doc, self._unlisted_names(doc, blocked), "cue", overwrite=True, keep_statistical=self._schema_ner)
+        add_entities(doc, self._credited_names(doc, blocked), "credit", overwrite=True, keep_statistical=self._schema_ner)
         return doc
 
     def _is_date(self, ent: Span) -> bool:
@@ -133,12 +142,18 @@ class EntityTyper(LexiconComponent):
         return out
 
     def _in_job_title(self, ent: Span) -> bool:
-        """Whether the name is the portfolio of a title: "Minister of Justice and Peace"."""
+        """Whether the name is the portfolio of a title: "Minister of Justice and Peace",
+        "Vice-Minister for the Interior". A person after one is the minister ("Minister of
+        Defence Ana Lema")."""
         doc = ent.doc
+        if ent.label_ == "PERSON":
+            return False
         i = ent.start - 1
         while i > 0 and (doc[i].is_title or doc[i].text == "," or doc[i].lower_ == "and"):
             i -= 1
-        return i > 0 and doc[i].lower_ == "of" and doc[i - 1].lower_ in self.portfolio_titles
+        if i > 0 and doc[i].lower_ == "the":
+            i -= 1
+        return i > 0 and doc[i].lower_ in ("of", "for") and doc[i - 1].lower_ in self.portfolio_titles
 
     @staticmethod
     def _after_possessive(ent: Span) -> Span:
@@ -213,6 +228,48 @@ class EntityTyper(LexiconComponent):
         if by_context is not None and by_context != label:
             return by_context, "cue"
         return label, "ner"
+
+    def _credited_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
+        """The people a caption's credit or a byline names ("(Photo: Ana Lema)", "By Tomás
+        Ruiz and Eva Lind"): a name standing alone after a colon has no context a model
+        trained on prose reads. The cue must open a line or a sentence or follow an opener,
+        and the name must close the line or meet a closer, so prose ("by Los Halcones
+        fighters", "By Harbour Lions standards") does not match."""
+        found: list[Span] = []
+        for tok in doc:
+            prev = doc[tok.i - 1] if tok.i else None
+            at_start = prev is None or "\n" in prev.text or "\n" in prev.whitespace_ or tok.is_sent_start
+            if not (tok.text[:1].isupper() and at_start or prev is not None and prev.text in self.credit_openers):
+                continue
+            cue = next((c for c in self.credit_cues if tuple(t.lower_ for t in doc[tok.i : tok.i + len(c)]) == c), None)
+            if cue is None:
+                continue
+            i = tok.i + len(cue)
+            while i < len(doc) and (span := self._credited_name(doc, i, blocked)) is not None:
+                found.append(span)
+                i = span.end + 1  # "By Ana Lema and Eva Lind": the next name after the joining word
+        return found
+
+    def _credited_name(self, doc: Doc, start: int, blocked: set[int]) -> Span | None:
+        """The run of two or more capitalised words (with the inner words of names between
+        them) from `start`, if it ends the line or the text or stops at a closer."""
+        end = start
+        while end < len(doc) and end not in blocked:
+            t = doc[end]
+            joined = t.text == "-" and not t.whitespace_ and not doc[end - 1].whitespace_
+            if t.text[:1].isupper() and t.is_alpha or end > start and (t.lower_ in self.inner_words and t.is_lower or joined):
+                end += 1
+            else:
+                break
+        while end > start and not doc[end - 1].text[:1].isupper():
+            end -= 1
+        words = [t for t in doc[start:end] if t.is_alpha and t.text[:1].isupper()]
+        closed = end == len(doc) or "\n" in doc[end - 1].whitespace_ or "\n" in doc[end].text or doc[end].lower_ in self.credit_closers
+        if len(words) < 2 or not closed or any(t.lower_ in self.date_words for t in words):
+            return None
+        span = Span(doc, start, end)
+        label, _ = self._name_word_label(span, anywhere=True)
+        return Span(doc, start, end, label=label or "PERSON")
 
     def _unlisted_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
         """Names the NER missed, typed by the noun after them: "the Barrio 18 gang"."""

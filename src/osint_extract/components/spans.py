@@ -18,6 +18,7 @@ SOURCE_RANK: dict[str, int] = {
     "shape": 4,
     "alias": 3,
     "cue": 3,
+    "credit": 3,
     "head": 3,
     "surname": 2,
     "propagated": 2,
