@@ -52,6 +52,7 @@ class EntityTyper(LexiconComponent):
         )
         self.credit_openers = set(data.get("credit_openers", []))
         self.credit_closers = {w.lower() for w in data.get("credit_closers", [])}
+        self.credit_joiners = {w.lower() for w in data.get("credit_joiners", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.first_words: dict[str, str] = {
@@ -245,9 +246,12 @@ class EntityTyper(LexiconComponent):
             if cue is None:
                 continue
             i = tok.i + len(cue)
-            while i < len(doc) and (span := self._credited_name(doc, i, blocked)) is not None:
+            while (span := self._credited_name(doc, i, blocked)) is not None:
                 found.append(span)
-                i = span.end + 1  # "By Ana Lema and Eva Lind": the next name after the joining word
+                # "By Ana Lema and Eva Lind": a joining word leads to the next name
+                if span.end + 1 >= len(doc) or doc[span.end].lower_ not in self.credit_joiners:
+                    break
+                i = span.end + 1
         return found
 
     def _credited_name(self, doc: Doc, start: int, blocked: set[int]) -> Span | None:
@@ -269,6 +273,8 @@ class EntityTyper(LexiconComponent):
             return None
         span = Span(doc, start, end)
         label, _ = self._name_word_label(span, anywhere=True)
+        if label is None and any(e.label_ == "ORG" and e.start < end and start < e.end for e in doc.ents):
+            return None  # an organisation credited ("Photo: Kivu Relief Desk") stays one
         return Span(doc, start, end, label=label or "PERSON")
 
     def _unlisted_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
