@@ -70,10 +70,10 @@ class SpanNormaliser(LexiconComponent):
         if (
             is_statistical(ent)
             and label != "PERSON"
-            and end - start > 2
+            and end - start >= 2
             and doc[start].lower_ in self.event_words
             and doc[start + 1].lower_ == "of"
-        ):  # "the Siege of Tocorón": the event's place
+        ):  # "the Siege of Tocorón": the event's place; "Siege of" cut before it: nothing
             label = self.event_label
             start = self._past_leading_words(doc, start + 2, end, label)
         while end > start and (doc[end - 1].lower_ in self.trailing or doc[end - 1].is_punct):
