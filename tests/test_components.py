@@ -326,11 +326,15 @@ def test_dates_read_as_names_are_dropped(nlp, name, kept):
         ("By Tomás Ruiz and Eva Lind\n\nLos Halcones took the port of Tumaco.", ["Tomás Ruiz", "Eva Lind"]),
         ("Fighters at the Kessel checkpoint. Photo: Jean-Pierre Mbeki / AFP", ["Jean-Pierre Mbeki"]),
         ("Reporting by Ana Lema in Lagos; Editing by Kwame Boateng\n", ["Ana Lema", "Kwame Boateng"]),
+        ("By Ana Lema, Security Correspondent\n\nThe gang held the port.", ["Ana Lema"]),
+        ("Por Ana Lema\n\nLa banda controla el puerto.", ["Ana Lema"]),
     ],
 )
 def test_credits_and_bylines_name_people(request, pipeline, text, people):
-    # a name alone after "Photo:" or "By" has no context a model trained on prose reads:
-    # the trained one typed the photographer an armed group and the second author a place
+    # a name alone after "Photo:" or "By" has no context a model trained on prose reads: the
+    # small model missed these or ran them into the cue or the agency ("Por Ana Lema",
+    # "Jean-Pierre Mbeki / AFP"), and a title-cased credit line is dropped as a headline
+    # unless the credit confirms its names
     found = ents(request.getfixturevalue(pipeline), text)
     assert [t for t, label in found if label == "PERSON"] == people
 
@@ -339,19 +343,46 @@ def test_credits_and_bylines_name_people(request, pipeline, text, people):
 @pytest.mark.parametrize(
     "text",
     [
-        # prose: a hard-wrapped line starting with "by", a date, a possessive
+        # prose: a hard-wrapped line starting with "by", a date, a possessive, a name
+        # followed by more of the sentence, "by" after an opener, capitals, a title-cased headline
         "Many residents were killed\nby Los Halcones fighters in March.",
         "By March, Los Halcones held the port.",
         "By Harbour Lions standards the raid was small.",
+        "By Christmas Day, the gang held the port.",
+        "By Land Rover, the convoy reached Guapi.",
+        "The raids (by Los Pumas and Los Tigres) left many dead.",
+        "BY THE TIME THE ARMY ARRIVED, THE GANG HAD FLED.",
+        "PHOTOS: SECURITY FORCES IN TUMACO\n",
+        "By Sea And Air, Gangs Move Cocaine Through Tumaco\n",
     ],
 )
-def test_by_in_prose_is_no_byline(request, pipeline, text):
+def test_prose_and_headlines_are_no_credits(request, pipeline, text):
     doc = request.getfixturevalue(pipeline)(text)
     assert not [e.text for e in doc.ents if source_of(e) == "credit"]
 
 
-def test_agency_credit_is_an_organisation(nlp):
-    assert ("Associated Press", "ORG") in ents(nlp, "Fighters were seen in Tumaco.\nPhoto: Associated Press\n")
+@pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
+@pytest.mark.parametrize(
+    "text, name, label",
+    [
+        ("Fighters were seen in Tumaco.\nPhoto: Associated Press\n", "Associated Press", "ORG"),
+        ("Photo: Kivu Relief Desk\n\nThe gang held the market.", "Kivu Relief Desk", "ORG"),
+        # a job title after a byline's name is no second name
+        ("By Ana Lema, Staff Writer\n\nThe gang held the port.", "Ana Lema", "PERSON"),
+        # "of", "via" and a bracket end a credit
+        ("Photo by Kofi Mensah of Reuters\n", "Kofi Mensah", "PERSON"),
+        ("Photo: Ana Lema via Getty Images\n", "Ana Lema", "PERSON"),
+    ],
+)
+def test_credited_names_stop_where_the_credit_does(request, pipeline, text, name, label):
+    doc = request.getfixturevalue(pipeline)(text)
+    assert [(e.text, e.label_) for e in doc.ents if source_of(e) == "credit"] == [(name, label)]
+
+
+def test_a_credit_keeps_a_caption_names_other_label(trained_nlp):
+    # "Photo:" may open a description: the trained recogniser's places stay places
+    found = ents(trained_nlp, "Photo: Puerto Tejada and Santander de Quilichao, 2021\n\nThe gang held the port.")
+    assert ("Puerto Tejada", "PLACE") in found and ("Santander de Quilichao", "PLACE") in found
 
 
 @pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
@@ -360,6 +391,14 @@ def test_portfolio_in_a_title_is_no_organisation_but_the_minister_is_a_person(re
     found = ents(request.getfixturevalue(pipeline), text)
     assert ("Ana Lema", "PERSON") in found and ("Kofi Mensah", "PERSON") in found
     assert not [t for t, _ in found if t in ("Defence", "Interior")]
+
+
+@pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
+def test_a_body_after_a_title_is_no_portfolio(request, pipeline):
+    # "of the" names an affiliation, and a name word makes a body of what follows "for the"
+    text = "The general secretary of the Karen National Union spoke. The Commissioner for the National Police resigned."
+    found = [t for t, _ in ents(request.getfixturevalue(pipeline), text)]
+    assert "Karen National Union" in found and "National Police" in found
 
 
 def test_operation_names_are_not_entities(nlp):

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from .lexicons import LexiconComponent
 from .recogniser import trained_on_schema
 from ..schema import ENTITY_LABELS
-from .spans import add_entities, set_source
+from .spans import add_entities, is_statistical, set_source
 
 
 @Language.factory("osint_entity_typer", assigns=["doc.ents"], requires=["doc.ents", "token.pos", "token.dep"])
@@ -46,13 +46,19 @@ class EntityTyper(LexiconComponent):
         self.date_words = {w.lower() for w in data.get("date_words", [])}
         self.date_short_forms = {w.lower() for w in data.get("date_short_forms", [])}
         self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
-        # longest first, so that "photo credit:" wins over "credit:" ... and "reporting by" over "by"
-        self.credit_cues = sorted(
-            (tuple(re.findall(r"\w+|[^\w\s]", c.lower())) for c in data.get("credit_cues", [])), key=len, reverse=True
-        )
-        self.credit_openers = set(data.get("credit_openers", []))
-        self.credit_closers = {w.lower() for w in data.get("credit_closers", [])}
-        self.credit_joiners = {w.lower() for w in data.get("credit_joiners", [])}
+        self.portfolio_prepositions = [tuple(p.lower().split()) for p in data.get("portfolio_prepositions", [])]
+        credits = data.get("credits") or {}
+        self.credit_label: str = credits.get("label", "PERSON")
+        self.credit_org_label: str = credits.get("organisation_label", "ORG")
+        self.credit_org_words = {w.lower() for w in credits.get("organisation_words", [])}
+        # longest first, so that "photo credit:" wins over "credit:" and "reporting by" over "by"
+        self.credit_cues = _phrases(credits.get("cues", []))
+        self.byline_cues = _phrases(credits.get("byline_cues", []))
+        self.credit_openers = set(credits.get("openers", []))
+        self.credit_max_words: int = credits.get("max_words", 5)
+        self.credit_closers = {w.lower() for w in credits.get("closers", [])}
+        self.credit_joiners = {w.lower() for w in credits.get("joiners", [])}
+        self.credit_title_words = {w.lower() for w in credits.get("title_words", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
         self.first_words: dict[str, str] = {
@@ -88,7 +94,7 @@ class EntityTyper(LexiconComponent):
             ents.append(span)
         doc.ents = ents
         add_entities(doc, self._unlisted_names(doc, blocked), "cue", overwrite=True, keep_statistical=self._schema_ner)
-        add_entities(doc, self._credited_names(doc, blocked), "credit", overwrite=True, keep_statistical=self._schema_ner)
+        self._add_credited_names(doc, blocked)
         return doc
 
     def _is_date(self, ent: Span) -> bool:
@@ -145,16 +151,21 @@ class EntityTyper(LexiconComponent):
     def _in_job_title(self, ent: Span) -> bool:
         """Whether the name is the portfolio of a title: "Minister of Justice and Peace",
         "Vice-Minister for the Interior". A person after one is the minister ("Minister of
-        Defence Ana Lema")."""
+        Defence Ana Lema"), unless its span starts at the preposition: the general NER's
+        "Home Affairs Leonard X" holds the portfolio."""
         doc = ent.doc
-        if ent.label_ == "PERSON":
-            return False
         i = ent.start - 1
         while i > 0 and (doc[i].is_title or doc[i].text == "," or doc[i].lower_ == "and"):
             i -= 1
-        if i > 0 and doc[i].lower_ == "the":
-            i -= 1
-        return i > 0 and doc[i].lower_ in ("of", "for") and doc[i - 1].lower_ in self.portfolio_titles
+        if ent.label_ == "PERSON" and i < ent.start - 1:
+            return False
+        if self._name_word_label(ent, anywhere=True)[0] is not None:
+            return False  # a body, not a portfolio: "Commissioner for the National Police"
+        for words in self.portfolio_prepositions:
+            start = i - len(words) + 1
+            if start > 0 and tuple(t.lower_ for t in doc[start : i + 1]) == words:
+                return doc[start - 1].lower_ in self.portfolio_titles
+        return False
 
     @staticmethod
     def _after_possessive(ent: Span) -> Span:
@@ -233,16 +244,21 @@ class EntityTyper(LexiconComponent):
     def _credited_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
         """The people a caption's credit or a byline names ("(Photo: Ana Lema)", "By Tomás
         Ruiz and Eva Lind"): a name standing alone after a colon has no context a model
-        trained on prose reads. The cue must open a line or a sentence or follow an opener,
-        and the name must close the line or meet a closer, so prose ("by Los Halcones
-        fighters", "By Harbour Lions standards") does not match."""
+        trained on prose reads. A cue opens a line or a sentence or follows an opener; a
+        byline's cue opens a line of names only, so prose ("By Christmas Day, the gang ...",
+        "(by Los Pumas)") does not match."""
         found: list[Span] = []
         for tok in doc:
             prev = doc[tok.i - 1] if tok.i else None
-            at_start = prev is None or "\n" in prev.text or "\n" in prev.whitespace_ or tok.is_sent_start
-            if not (tok.text[:1].isupper() and at_start or prev is not None and prev.text in self.credit_openers):
-                continue
-            cue = next((c for c in self.credit_cues if tuple(t.lower_ for t in doc[tok.i : tok.i + len(c)]) == c), None)
+            line_start = prev is None or "\n" in prev.text or "\n" in prev.whitespace_
+            capital = tok.text[:1].isupper() and not tok.is_upper
+            cue = None
+            if capital and line_start:
+                cue = _match(doc, tok.i, self.byline_cues)
+                if cue is not None and not self._names_only(doc, tok.i + len(cue)):
+                    cue = None
+            if cue is None and (capital and (line_start or tok.is_sent_start) or prev is not None and prev.text in self.credit_openers):
+                cue = _match(doc, tok.i, self.credit_cues)
             if cue is None:
                 continue
             i = tok.i + len(cue)
@@ -254,28 +270,63 @@ class EntityTyper(LexiconComponent):
                 i = span.end + 1
         return found
 
+    def _add_credited_names(self, doc: Doc, blocked: set[int]) -> None:
+        """A credited name fills a gap, and cuts a statistical name of its label that ran
+        into the cue or past a closer ("Por Ana Lema", "Ana Lema / AFP"); a name a model
+        read the same is confirmed (a credit line looks like a headline to consistency,
+        which keeps only confirmed names there). Any other name keeps its label: a caption
+        may describe ("Photo: Los Halcones fighters in Tumaco")."""
+        found = {(e.start, e.end, e.label_): e for e in doc.ents}
+        cuts, gaps = [], []
+        for span in self._credited_names(doc, blocked):
+            if (span.start, span.end, span.label_) in found:
+                set_source(found[span.start, span.end, span.label_], "credit")
+            elif any(
+                is_statistical(e) and e.label_ == span.label_ and e.start <= span.start and span.end <= e.end
+                for e in doc.ents
+            ):
+                cuts.append(span)
+            else:
+                gaps.append(span)
+        add_entities(doc, cuts, "credit", overwrite=True)
+        add_entities(doc, gaps, "credit", overwrite=False)
+
+    def _names_only(self, doc: Doc, start: int) -> bool:
+        """Whether the line from `start` holds only capitalised words, punctuation and the
+        small words of credits and names."""
+        small = self.credit_closers | self.credit_joiners | self.inner_words
+        for t in doc[start:]:
+            if "\n" in t.text:
+                break
+            if not (t.is_punct or t.text[:1].isupper() or t.lower_ in small):
+                return False
+            if "\n" in t.whitespace_:
+                break
+        return True
+
     def _credited_name(self, doc: Doc, start: int, blocked: set[int]) -> Span | None:
-        """The run of two or more capitalised words (with the inner words of names between
-        them) from `start`, if it ends the line or the text or stops at a closer."""
+        """The run of two to `max_words` capitalised words (not in capitals, with the inner
+        words of names between them) from `start`, if it ends the line or the text or stops
+        at a closer; a run with a job title's word is no name."""
         end = start
         while end < len(doc) and end not in blocked:
             t = doc[end]
-            joined = t.text == "-" and not t.whitespace_ and not doc[end - 1].whitespace_
-            if t.text[:1].isupper() and t.is_alpha or end > start and (t.lower_ in self.inner_words and t.is_lower or joined):
+            joined = t.text == "-" and not t.whitespace_ and end > start and not doc[end - 1].whitespace_
+            word = t.is_alpha and t.text[:1].isupper() and not (t.is_upper and len(t) > 1)
+            if joined or t.lower_ not in self.credit_closers and (word or end > start and t.lower_ in self.inner_words and t.is_lower):
                 end += 1
             else:
                 break
         while end > start and not doc[end - 1].text[:1].isupper():
             end -= 1
-        words = [t for t in doc[start:end] if t.is_alpha and t.text[:1].isupper()]
+        words = [t.lower_ for t in doc[start:end] if t.is_alpha and t.text[:1].isupper()]
         closed = end == len(doc) or "\n" in doc[end - 1].whitespace_ or "\n" in doc[end].text or doc[end].lower_ in self.credit_closers
-        if len(words) < 2 or not closed or any(t.lower_ in self.date_words for t in words):
+        if not (2 <= len(words) <= self.credit_max_words) or not closed:
             return None
-        span = Span(doc, start, end)
-        label, _ = self._name_word_label(span, anywhere=True)
-        if label is None and any(e.label_ == "ORG" and e.start < end and start < e.end for e in doc.ents):
-            return None  # an organisation credited ("Photo: Kivu Relief Desk") stays one
-        return Span(doc, start, end, label=label or "PERSON")
+        if any(w in self.date_words or w in self.credit_title_words for w in words):
+            return None
+        label = self.credit_org_label if any(w in self.credit_org_words for w in words) else self.credit_label
+        return Span(doc, start, end, label=label)
 
     def _unlisted_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
         """Names the NER missed, typed by the noun after them: "the Barrio 18 gang"."""
@@ -301,3 +352,13 @@ class EntityTyper(LexiconComponent):
             if start < end and any(t.pos_ == "PROPN" for t in doc[start:end]):
                 found.append(Span(doc, start, end, label=self.context[tok.lower_]))
         return found
+
+
+def _phrases(phrases: list[str]) -> list[tuple[str, ...]]:
+    """Lower-case token sequences of cue phrases ("photo:" -> ("photo", ":")), longest first."""
+    return sorted((tuple(re.findall(r"\w+|[^\w\s]", p.lower())) for p in phrases), key=len, reverse=True)
+
+
+def _match(doc: Doc, i: int, phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The first of `phrases` that the tokens from `i` spell."""
+    return next((p for p in phrases if tuple(t.lower_ for t in doc[i : i + len(p)]) == p), None)
