@@ -329,7 +329,9 @@ class EntityTyper(LexiconComponent):
         return Span(doc, start, end, label=label)
 
     def _unlisted_names(self, doc: Doc, blocked: set[int]) -> list[Span]:
-        """Names the NER missed, typed by the noun after them: "the Barrio 18 gang"."""
+        """Names the NER missed, typed by the noun after them: "the Barrio 18 gang". A date
+        word ends the run: "On 4 September soldiers ...", "In April soldiers ..." (the trained
+        recogniser gives no DATE spans to block them)."""
         found = []
         for tok in doc:
             if not (tok.is_lower and tok.lower_ in self.context) or tok.i == 0:
@@ -338,7 +340,7 @@ class EntityTyper(LexiconComponent):
             start = end
             while start > 0:
                 prev = doc[start - 1]
-                if prev.i in blocked:
+                if prev.i in blocked or prev.lower_ in self.date_words:
                     break
                 if prev.is_title or prev.is_upper or prev.like_num and start < end or prev.lower_ in self.inner_words:
                     start -= 1
