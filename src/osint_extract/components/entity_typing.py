@@ -54,6 +54,8 @@ class EntityTyper(LexiconComponent):
         # longest first, so that "photo credit:" wins over "credit:" and "reporting by" over "by"
         self.credit_cues = _phrases(credits.get("cues", []))
         self.byline_cues = _phrases(credits.get("byline_cues", []))
+        # most tokens start no cue: one set lookup sends them past
+        self.credit_first_words = {p[0] for p in self.credit_cues + self.byline_cues}
         self.credit_openers = set(credits.get("openers", []))
         self.credit_max_words: int = credits.get("max_words", 5)
         self.credit_closers = {w.lower() for w in credits.get("closers", [])}
@@ -159,12 +161,11 @@ class EntityTyper(LexiconComponent):
             i -= 1
         if ent.label_ == "PERSON" and i < ent.start - 1:
             return False
-        if self._name_word_label(ent, anywhere=True)[0] is not None:
-            return False  # a body, not a portfolio: "Commissioner for the National Police"
         for words in self.portfolio_prepositions:
             start = i - len(words) + 1
             if start > 0 and tuple(t.lower_ for t in doc[start : i + 1]) == words:
-                return doc[start - 1].lower_ in self.portfolio_titles
+                # a name word makes a body of it: "Commissioner for the National Police"
+                return doc[start - 1].lower_ in self.portfolio_titles and self._name_word_label(ent, anywhere=True)[0] is None
         return False
 
     @staticmethod
@@ -249,6 +250,8 @@ class EntityTyper(LexiconComponent):
         "(by Los Pumas)") does not match."""
         found: list[Span] = []
         for tok in doc:
+            if tok.lower_ not in self.credit_first_words:
+                continue
             prev = doc[tok.i - 1] if tok.i else None
             line_start = prev is None or "\n" in prev.text or "\n" in prev.whitespace_
             capital = tok.text[:1].isupper() and not tok.is_upper
