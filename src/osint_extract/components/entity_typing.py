@@ -46,7 +46,7 @@ class EntityTyper(LexiconComponent):
         self.date_words = {w.lower() for w in data.get("date_words", [])}
         self.date_short_forms = {w.lower() for w in data.get("date_short_forms", [])}
         self.portfolio_titles = {w.lower() for w in data.get("portfolio_titles", [])}
-        self.portfolio_prepositions = [tuple(p.lower().split()) for p in data.get("portfolio_prepositions", [])]
+        self.portfolio_prepositions = _phrases(data.get("portfolio_prepositions", []))
         credits = data.get("credits") or {}
         self.credit_label: str = credits.get("label", "PERSON")
         self.credit_org_label: str = credits.get("organisation_label", "ORG")
@@ -63,6 +63,8 @@ class EntityTyper(LexiconComponent):
         self.credit_title_words = {w.lower() for w in credits.get("title_words", [])}
         self.connectors = {w.lower() for w in data.get("name_connectors", [])}
         self.inner_words = {w.lower() for w in data.get("name_inner_words", [])}
+        # what a byline's line may hold besides capitalised words and punctuation
+        self.byline_small_words = self.credit_closers | self.credit_joiners | self.inner_words
         self.first_words: dict[str, str] = {
             w.lower(): label for label, words in data.get("name_first_words", {}).items() for w in words
         }
@@ -297,11 +299,10 @@ class EntityTyper(LexiconComponent):
     def _names_only(self, doc: Doc, start: int) -> bool:
         """Whether the line from `start` holds only capitalised words, punctuation and the
         small words of credits and names."""
-        small = self.credit_closers | self.credit_joiners | self.inner_words
         for t in doc[start:]:
             if "\n" in t.text:
                 break
-            if not (t.is_punct or t.text[:1].isupper() or t.lower_ in small):
+            if not (t.is_punct or t.text[:1].isupper() or t.lower_ in self.byline_small_words):
                 return False
             if "\n" in t.whitespace_:
                 break
@@ -314,7 +315,8 @@ class EntityTyper(LexiconComponent):
         end = start
         while end < len(doc) and end not in blocked:
             t = doc[end]
-            joined = t.text == "-" and not t.whitespace_ and end > start and not doc[end - 1].whitespace_
+            # an inner word that is no word ("-") joins only without spaces: "Jean-Pierre", not "Lema - AFP"
+            joined = not t.is_alpha and t.lower_ in self.inner_words and not t.whitespace_ and end > start and not doc[end - 1].whitespace_
             word = t.is_alpha and t.text[:1].isupper() and not (t.is_upper and len(t) > 1)
             if joined or t.lower_ not in self.credit_closers and (word or end > start and t.lower_ in self.inner_words and t.is_lower):
                 end += 1
