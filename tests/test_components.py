@@ -385,6 +385,18 @@ def test_a_credit_keeps_a_caption_names_other_label(trained_nlp):
     assert ("Puerto Tejada", "PLACE") in found and ("Santander de Quilichao", "PLACE") in found
 
 
+@pytest.mark.parametrize("label", ["PLACE", "ARMED_GROUP", "PERSON"])
+def test_a_credit_cuts_a_statistical_name_of_any_label_that_ran_into_its_cue(nlp, label):
+    # a model's "Por Ana Lema" has the cue inside it: the model misread the line, so the
+    # credit wins whatever label the model gave
+    text = "Por Ana Lema\n\nLa banda controla el puerto."
+    doc = parsed_doc(nlp, text, [("Por Ana Lema", label)])
+    for ent in doc.ents:
+        set_source(ent, "ner")
+    doc = nlp.get_pipe("osint_typer")(doc)
+    assert [(e.text, e.label_, source_of(e)) for e in doc.ents][:1] == [("Ana Lema", "PERSON", "credit")]
+
+
 @pytest.mark.parametrize("pipeline", ["nlp", "trained_nlp"])
 def test_portfolio_in_a_title_is_no_organisation_but_the_minister_is_a_person(request, pipeline):
     text = "The Minister of Defence, Ana Lema, visited Tumaco. The Vice-Minister for the Interior, Kofi Mensah, stayed away."
@@ -936,6 +948,16 @@ def test_a_place_the_world_list_confirms_does_not_make_its_conjunct_a_place(nlp,
     assert [c.text for c in doc[3].conjuncts] == ["Putin"]
     doc = nlp.get_pipe("osint_consistency")(nlp.get_pipe("osint_geo")(doc))
     assert [(e.text, e.label_) for e in doc.ents] == [("Russia", "PLACE"), ("Putin", "PERSON")]
+
+
+def test_a_determiner_or_pronoun_opening_a_sentence_is_no_name(nlp):
+    """The NER's one-word "All" ("All this sounds ...") and "Each" are the sentence's
+    capitals; a name that starts with a determiner keeps it ("Every Man Crew")."""
+    text = "All this was new. Each of them left. Every Man Crew fighters came."
+    doc = parsed_doc(nlp, text, [("All", "PERSON"), ("Each", "ORG"), ("Every Man Crew", "ARMED_GROUP")])
+    assert [doc[0].pos_, doc[5].pos_, doc[10].pos_] == ["DET", "PRON", "DET"]  # what the rule reads
+    doc = nlp.get_pipe("osint_consistency")(doc)
+    assert [e.text for e in doc.ents] == ["Every Man Crew"]
 
 
 def test_a_common_noun_opening_a_sentence_is_no_name_unless_the_text_repeats_it(nlp):

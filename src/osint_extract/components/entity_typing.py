@@ -277,7 +277,8 @@ class EntityTyper(LexiconComponent):
 
     def _add_credited_names(self, doc: Doc, blocked: set[int]) -> None:
         """A credited name fills a gap, and cuts a statistical name of its label that ran
-        into the cue or past a closer ("Por Ana Lema", "Ana Lema / AFP"); a name a model
+        past a closer ("Ana Lema / AFP") or one of any label that ran into the cue ("Por Ana
+        Lema" read as a place: the cue shows the model misread the line); a name a model
         read the same is confirmed (a credit line looks like a headline to consistency,
         which keeps only confirmed names there). Any other name keeps its label: a caption
         may describe ("Photo: Los Halcones fighters in Tumaco")."""
@@ -287,7 +288,10 @@ class EntityTyper(LexiconComponent):
             if (span.start, span.end, span.label_) in found:
                 set_source(found[span.start, span.end, span.label_], "credit")
             elif any(
-                is_statistical(e) and e.label_ == span.label_ and e.start <= span.start and span.end <= e.end
+                is_statistical(e)
+                and (e.label_ == span.label_ or e.start < span.start)
+                and e.start <= span.start
+                and span.end <= e.end
                 for e in doc.ents
             ):
                 cuts.append(span)
