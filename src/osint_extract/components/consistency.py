@@ -27,7 +27,7 @@ from .spans import SOURCE_RANK, add_alias_links, add_entities, alias_links, is_s
         "propagate": True,
         "headlines": True,
         "conjunct_labels": {"PERSON": ["PLACE"], "ORG": ["PLACE", "ARMED_GROUP", "UNIT"]},
-        "lone_openers": ["NOUN"],
+        "lone_openers": ["NOUN", "DET", "PRON"],
     },
 )
 def make_consistency(
@@ -244,9 +244,10 @@ class Consistency(LexiconComponent):
         """"Cans of 7.62×39 ammunition ...": a statistical one-word name that opens a sentence
         (after an opening quote, maybe) and is written capitalised nowhere else in the document
         but at a sentence start is the capital of the sentence, not a name, when it is tagged
-        a common noun (a part of speech in `lone_openers`) or, written in title case, the
-        document uses it in lower case as a noun or adjective elsewhere ("“Pranatos” are led
-        by ..." after "under “pranatos”"; "US" is not "us"). "Hornets" that the text names
+        a common noun, a determiner or a pronoun (a part of speech in `lone_openers`; an
+        acronym is a name whatever its tag: "WHO has warned ...") or, written in title case,
+        the document uses it in lower case as a noun or adjective elsewhere ("“Pranatos” are
+        led by ..." after "under “pranatos”"; "US" is not "us"). "Hornets" that the text names
         again mid-sentence stand, and so does one with an alias in brackets after it."""
         openers = [e for e in doc.ents if len(e) == 1 and is_statistical(e) and _opens_sentence(e[0]) and not self._before_bracket(e)]
         if not openers:
@@ -262,7 +263,8 @@ class Consistency(LexiconComponent):
         lone = {
             e.start
             for e in openers
-            if e.text not in repeated and (e[0].pos_ in self.lone_openers or e.text.lower() in common)
+            if e.text not in repeated
+            and (e[0].pos_ in self.lone_openers and not _acronym(e[0]) or e.text.lower() in common)
         }
         return [e for e in doc.ents if e.start not in lone]
 
@@ -354,6 +356,11 @@ class Consistency(LexiconComponent):
             if span is not None:
                 spans.append(span)
         return spans
+
+
+def _acronym(tok) -> bool:
+    """A word of two or more capitals ("WHO", "IT"), not the article "A"."""
+    return tok.is_upper and len(tok) > 1
 
 
 def _opens_sentence(tok) -> bool:

@@ -278,18 +278,20 @@ class EntityTyper(LexiconComponent):
     def _add_credited_names(self, doc: Doc, blocked: set[int]) -> None:
         """A credited name fills a gap, and cuts a statistical name of its label that ran
         past a closer ("Ana Lema / AFP") or one of any label that ran into the cue ("Por Ana
-        Lema" read as a place: the cue shows the model misread the line); a name a model
-        read the same is confirmed (a credit line looks like a headline to consistency,
-        which keeps only confirmed names there). Any other name keeps its label: a caption
-        may describe ("Photo: Los Halcones fighters in Tumaco")."""
+        Lema" read as a place: the cue shows the model misread the line), unless a name word
+        says what kind of body it is ("Von Lettow Company": "Von" opens the name); a name a
+        model read the same is confirmed (a credit line looks like a headline to
+        consistency, which keeps only confirmed names there). Any other name keeps its
+        label: a caption may describe ("Photo: Los Halcones fighters in Tumaco")."""
         found = {(e.start, e.end, e.label_): e for e in doc.ents}
         cuts, gaps = [], []
         for span in self._credited_names(doc, blocked):
+            named = any(t.lower_ in vocab for t in span for _, vocab in self.name_words)
             if (span.start, span.end, span.label_) in found:
                 set_source(found[span.start, span.end, span.label_], "credit")
             elif any(
                 is_statistical(e)
-                and (e.label_ == span.label_ or e.start < span.start)
+                and (e.label_ == span.label_ or e.start < span.start and not named)
                 and e.start <= span.start
                 and span.end <= e.end
                 for e in doc.ents
