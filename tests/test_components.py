@@ -64,6 +64,14 @@ def parsed_doc(nlp, text: str, spans: list[tuple[str, str]]):
     return doc
 
 
+def statistical_doc(nlp, text: str, spans: list[tuple[str, str]]):
+    """`parsed_doc` whose entities a statistical NER gave (source `ner`)."""
+    doc = parsed_doc(nlp, text, spans)
+    for ent in doc.ents:
+        set_source(ent, "ner")
+    return doc
+
+
 # --------------------------------------------------------------------------- calibres
 
 
@@ -390,9 +398,7 @@ def test_a_credit_cuts_a_statistical_name_of_any_label_that_ran_into_its_cue(nlp
     # a model's "Por Ana Lema" has the cue inside it: the model misread the line, so the
     # credit wins whatever label the model gave
     text = "Por Ana Lema\n\nLa banda controla el puerto."
-    doc = parsed_doc(nlp, text, [("Por Ana Lema", label)])
-    for ent in doc.ents:
-        set_source(ent, "ner")
+    doc = statistical_doc(nlp, text, [("Por Ana Lema", label)])
     doc = nlp.get_pipe("osint_typer")(doc)
     assert [(e.text, e.label_, source_of(e)) for e in doc.ents][:1] == [("Ana Lema", "PERSON", "credit")]
 
@@ -400,9 +406,7 @@ def test_a_credit_cuts_a_statistical_name_of_any_label_that_ran_into_its_cue(nlp
 def test_a_name_that_opens_with_a_byline_word_is_no_credit_when_a_name_word_types_it(nlp):
     # "Von" opens a byline in German, but "Von Lettow Company" names a body by its last word
     text = "Von Lettow Company\n\nThe unit held the port."
-    doc = parsed_doc(nlp, text, [("Von Lettow Company", "UNIT")])
-    for ent in doc.ents:
-        set_source(ent, "ner")
+    doc = statistical_doc(nlp, text, [("Von Lettow Company", "UNIT")])
     doc = nlp.get_pipe("osint_typer")(doc)
     assert [(e.text, e.label_) for e in doc.ents][:1] == [("Von Lettow Company", "UNIT")]
 

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicons import LexiconComponent
-from .spans import SOURCE_RANK, add_alias_links, add_entities, alias_links, is_statistical, rank, set_label, source_of
+from .spans import SOURCE_RANK, add_alias_links, add_entities, alias_links, is_acronym, is_statistical, rank, set_label, source_of
 
 
 @Language.factory(
@@ -264,7 +264,7 @@ class Consistency(LexiconComponent):
             e.start
             for e in openers
             if e.text not in repeated
-            and (e[0].pos_ in self.lone_openers and not _acronym(e[0]) or e.text.lower() in common)
+            and (e[0].pos_ in self.lone_openers and not is_acronym(e[0]) or e.text.lower() in common)
         }
         return [e for e in doc.ents if e.start not in lone]
 
@@ -356,11 +356,6 @@ class Consistency(LexiconComponent):
             if span is not None:
                 spans.append(span)
         return spans
-
-
-def _acronym(tok) -> bool:
-    """A word of two or more capitals ("WHO", "IT"), not the article "A"."""
-    return tok.is_upper and len(tok) > 1
 
 
 def _opens_sentence(tok) -> bool:

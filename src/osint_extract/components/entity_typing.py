@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from .lexicons import LexiconComponent
 from .recogniser import trained_on_schema
 from ..schema import ENTITY_LABELS
-from .spans import add_entities, is_statistical, set_source
+from .spans import add_entities, is_acronym, is_statistical, set_source
 
 
 @Language.factory("osint_entity_typer", assigns=["doc.ents"], requires=["doc.ents", "token.pos", "token.dep"])
@@ -37,9 +37,9 @@ class EntityTyper(LexiconComponent):
 
     def compile(self, data: dict) -> None:
         self.ner_labels: dict[str, str] = data.get("ner_labels", {})
-        self.name_words: list[tuple[str, set[str]]] = [
-            (label, {w.lower() for w in words}) for label, words in data.get("name_words", {}).items()
-        ]
+        self.name_words: dict[str, set[str]] = {
+            label: {w.lower() for w in words} for label, words in data.get("name_words", {}).items()
+        }
         self.retype_anywhere = set(data.get("retype_anywhere", ["ORG"]))
         self.retype_at_edges = set(data.get("retype_at_edges", []))
         self.not_first = {w.lower() for w in data.get("not_entity_first_words", [])}
@@ -193,10 +193,14 @@ class EntityTyper(LexiconComponent):
         if len(ent) > 1 and ent[0].lower_ in self.first_words and ent.label_ in self.retype_by_context:
             return self.first_words[ent[0].lower_], "cue"
         words = [t.lower_ for t in ent] if anywhere else [ent[0].lower_, ent[-1].lower_]
-        for label, vocab in self.name_words:
-            if any(w in vocab for w in words):
-                return label, "head" if len(ent) > 1 and words[-1] in vocab else "cue"
-        return None, "cue"
+        label = self._name_word_of(words)
+        if label is None:
+            return None, "cue"
+        return label, "head" if len(ent) > 1 and words[-1] in self.name_words[label] else "cue"
+
+    def _name_word_of(self, words: list[str]) -> str | None:
+        """The label of the first `name_words` list (in file order) that has one of the words."""
+        return next((label for label, vocab in self.name_words.items() if any(w in vocab for w in words)), None)
 
     def _context_label(self, ent: Span) -> str | None:
         doc = ent.doc
@@ -283,10 +287,13 @@ class EntityTyper(LexiconComponent):
         model read the same is confirmed (a credit line looks like a headline to
         consistency, which keeps only confirmed names there). Any other name keeps its
         label: a caption may describe ("Photo: Los Halcones fighters in Tumaco")."""
+        credited = self._credited_names(doc, blocked)
+        if not credited:
+            return
         found = {(e.start, e.end, e.label_): e for e in doc.ents}
         cuts, gaps = [], []
-        for span in self._credited_names(doc, blocked):
-            named = any(t.lower_ in vocab for t in span for _, vocab in self.name_words)
+        for span in credited:
+            named = self._name_word_of([t.lower_ for t in span]) is not None
             if (span.start, span.end, span.label_) in found:
                 set_source(found[span.start, span.end, span.label_], "credit")
             elif any(
@@ -323,7 +330,7 @@ class EntityTyper(LexiconComponent):
             t = doc[end]
             # an inner word that is no word ("-") joins only without spaces: "Jean-Pierre", not "Lema - AFP"
             joined = not t.is_alpha and t.lower_ in self.inner_words and not t.whitespace_ and end > start and not doc[end - 1].whitespace_
-            word = t.is_alpha and t.text[:1].isupper() and not (t.is_upper and len(t) > 1)
+            word = t.is_alpha and t.text[:1].isupper() and not is_acronym(t)
             if joined or t.lower_ not in self.credit_closers and (word or end > start and t.lower_ in self.inner_words and t.is_lower):
                 end += 1
             else:

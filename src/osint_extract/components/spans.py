@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 # How much each kind of evidence is trusted when two spans overlap or a surface form gets
@@ -114,6 +114,12 @@ def _beats(new: Span, source: str, old: Span, keep_statistical: bool = False) ->
     if new_rank >= rank(old):
         return True
     return covers and len(new) > len(old) and new_rank >= SOURCE_RANK["cue"]
+
+
+def is_acronym(tok: Token) -> bool:
+    """A word of two or more capitals ("WHO", "IT"), not the article "A": a name whatever the
+    tagger calls it, and never a capitalised word of a person's name."""
+    return tok.is_upper and len(tok) > 1
 
 
 def strictly_inside(inner: Span, outer: Span) -> bool:
